@@ -1,0 +1,138 @@
+"""``invoice-capture``: the command line of the service.
+
+``extract`` prints the extraction contract for each file (JSON lines with --json, a table for people without);
+``eval`` measures extraction on a labelled set. A file that cannot be read never stops the others: it gets its
+error object and the exit status becomes 2 at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from invoice_capture.extraction.model import HEADER_FIELDS, ITEM_FIELDS
+
+EXIT_UNREADABLE = 2
+
+
+def _marker(conf: float) -> str:
+    """The plain words the review card uses too: sure, check this, unsure."""
+    if conf >= 0.9:
+        return "ok"
+    if conf >= 0.6:
+        return "check"
+    return "unsure"
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, list):
+        return "; ".join(", ".join(f"{k} {x}" for k, x in d.items()) if isinstance(d, dict) else str(d) for d in v)
+    return str(v)
+
+
+def format_table(out: dict[str, Any]) -> str:
+    """A readable rendering of one file's result: every field with its confidence, then the items."""
+    if "error" in out:
+        return f"{out['file']}: cannot read ({out['error']['code']}): {out['error']['message']}"
+    src = "from e-invoice data" if out.get("source") == "einvoice" else f"engine {out['engine']}"
+    lines = [f"{out['file']}  ({out['pages']} page{'s' if out['pages'] != 1 else ''}, {out['doc_type']}, {src}, "
+             f"{out.get('timings', {}).get('total_s', 0):.2f} s)"]
+    fields = out["fields"]
+    if not fields:
+        lines.append("  no fields found")
+    order = [n for n in HEADER_FIELDS if n in fields] + [n for n in fields if n not in HEADER_FIELDS]
+    for name in order:
+        f = fields[name]
+        lines.append(f"  {name:<24} {_fmt_value(f['value'])[:70]:<70} {f['confidence']:.2f} {_marker(f['confidence'])}")
+    if out.get("items"):
+        lines.append(f"  items ({len(out['items'])}):")
+        cols = [c for c in ITEM_FIELDS if any(c in it for it in out["items"])]
+        lines.append("    " + " | ".join(cols))
+        for it in out["items"]:
+            lines.append("    " + " | ".join(
+                f"{_fmt_value(it[c]['value'])[:40]} ({it[c]['confidence']:.2f})" if c in it else "-" for c in cols))
+    for w in out.get("warnings", []):
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from invoice_capture.extraction.engine import IsolatedExtractor
+
+    status = 0
+    with IsolatedExtractor(timeout_s=args.timeout) as ex:
+        for path in args.files:
+            out = ex.extract(path, einvoice=not args.no_einvoice)
+            if "error" in out:
+                status = EXIT_UNREADABLE
+            if args.json:
+                if not args.content:
+                    out.pop("content", None)
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            else:
+                sys.stdout.write(format_table(out) + "\n\n")
+            sys.stdout.flush()
+    return status
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from invoice_capture.extraction.engine import IsolatedExtractor
+    from invoice_capture.extraction.evaluate import evaluate, format_report
+
+    labels = Path(args.labels)
+    if not labels.is_file():
+        sys.stderr.write(f"no labels file at {labels}\n")
+        return EXIT_UNREADABLE
+    with IsolatedExtractor(timeout_s=args.timeout) as ex:
+        rep = evaluate(labels, lambda p: ex.extract(p, einvoice=not args.no_einvoice), only=args.only or None)
+    if args.json:
+        sys.stdout.write(json.dumps(rep.to_json(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(format_report(rep, verbose=args.misses) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="invoice-capture", description=__doc__.splitlines()[0])
+    p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ex = sub.add_parser("extract", help="extract invoice fields from files")
+    ex.add_argument("files", nargs="+", help="PDF, image (PNG/JPEG/TIFF...) or e-invoice XML files")
+    ex.add_argument("--json", action="store_true", help="one JSON object per line, per file")
+    ex.add_argument("--no-einvoice", action="store_true", help="ignore embedded/structured e-invoice XML")
+    ex.add_argument("--engine", choices=["local"], default="local", help="extraction engine (default: local)")
+    ex.add_argument("--content", action="store_true", help="include the full text ('content') in --json output")
+    ex.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
+    ex.set_defaults(func=cmd_extract)
+
+    ev = sub.add_parser("eval", help="measure extraction on a labelled set (labels.jsonl)")
+    ev.add_argument("labels", help="labels.jsonl; file paths in it are relative to its folder")
+    ev.add_argument("--no-einvoice", action="store_true", help="measure the visual path only")
+    ev.add_argument("--json", action="store_true", help="machine-readable report")
+    ev.add_argument("--only", action="append", help="score only this file (repeatable)")
+    ev.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
+    ev.add_argument("--misses", action="store_true", help="list every miss")
+    ev.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,199 @@
+"""The local visual engine: a laid-out document in, fields and line items with calibrated confidences out.
+
+Order matters and is the point of this module:
+1. read the document as a whole (language, country, decimal separator, date order) so that every value is
+   parsed the way this document writes it;
+2. find the item table first, so its header words ("Total", "VAT") are not mistaken for totals labels;
+3. collect every labelled value as a candidate, then choose per field, with the amounts chosen together by
+   arithmetic (crosscheck.py);
+4. turn evidence into confidence: a value with a clean label and a clean read is good, one that is also
+   confirmed by arithmetic or a checksum is very good, one that is ambiguous or contradicted says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from invoice_capture.extraction.crosscheck import amount_confidence, choose_amounts
+from invoice_capture.extraction.fields import (
+    Candidate,
+    DocContext,
+    address_below,
+    label_candidates,
+    pattern_candidates,
+    vendor_candidates,
+)
+from invoice_capture.extraction.items import check_items, find_tables, items_sum
+from invoice_capture.extraction.layout import Layout
+from invoice_capture.extraction.model import AMOUNT_FIELDS, DATE_FIELDS, Field
+from invoice_capture.extraction.normalize import (
+    country_from_text,
+    detect_currencies,
+    detect_language,
+    find_dates,
+    guess_decimal_separator,
+    infer_date_order,
+    resolve_currency,
+)
+
+_CUSTOMER_HINT = re.compile(r"\b(your|uw|ihre?|votre|vostr[ao]|su|customer|client|kunde|klant|cliente|buyer)\b")
+
+
+def document_context(layout: Layout) -> tuple[DocContext, str]:
+    text = layout.text()
+    language, _ = detect_language(text)
+    country = country_from_text(text)
+    tokens = [w.text for p in layout.pages for w in p.words]
+    decimal_hint = guess_decimal_separator(tokens)
+    currencies = detect_currencies(text)
+    currency, _ = resolve_currency(currencies, country=country, language=language)
+    raw_dates = [raw for ln in layout.lines for _, _, raw in find_dates(ln.text)]
+    order, certainty = infer_date_order(raw_dates, language=language, currency=currency, country=country)
+    return DocContext(decimal_hint, order, certainty, language, country), text
+
+
+def _field(c: Candidate, confidence: float) -> Field:
+    return Field(value=c.value, text=c.text, confidence=round(max(0.0, min(confidence, 0.99)), 3), page=c.page,
+                 bbox=c.bbox, method=c.method)
+
+
+def _reader(c: Candidate) -> float:
+    """How much the reader's (OCR) confidence discounts a value: clean text layers cost nothing."""
+    return 0.55 + 0.45 * c.conf
+
+
+def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Field]], list[str], str | None]:
+    """Fields, items, warnings and language of a document read from its layout."""
+    ctx, text = document_context(layout)
+    warnings: list[str] = []
+
+    tables = find_tables(layout, ctx.decimal_hint)
+    items = [it for t in tables for it in t.items]
+    skip = {i for t in tables for i in t.header_lines + t.row_lines}
+    check_items(items)
+
+    cands = label_candidates(layout, ctx, skip)
+    by_field: dict[str, list[Candidate]] = defaultdict(list)
+    for c in cands:
+        by_field[c.field].append(c)
+    patterns = pattern_candidates(layout)
+    fields: dict[str, Field] = {}
+
+    # --- amounts, chosen together
+    total_items = items_sum(items)
+    choice = choose_amounts(by_field, total_items)
+    for name, c in choice.chosen.items():
+        fields[name] = _field(c, amount_confidence(c, name in choice.closed, name in choice.contradicted))
+    warnings.extend(choice.notes)
+    if total_items is not None and "SubTotal" in fields and "SubTotal" in choice.closed:
+        for it in items:
+            if "Amount" in it:
+                it["Amount"].confidence = max(it["Amount"].confidence, 0.95)
+
+    # --- ids: one printed value serves one field; the best-scored claim wins
+    taken: set[tuple[int, tuple]] = set()
+    for name in ("InvoiceId", "PurchaseOrder", "CustomerId"):
+        best = None
+        for c in sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line)):
+            if (c.page, c.bbox) in taken:
+                continue
+            best = c
+            break
+        if best is not None:
+            taken.add((best.page, best.bbox))
+            conf = best.score * _reader(best)
+            fields[name] = _field(best, min(conf, 0.93))
+
+    # --- dates
+    for name in sorted(DATE_FIELDS):
+        cs = sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line))
+        if cs:
+            fields[name] = _field(cs[0], min(0.95, cs[0].score * _reader(cs[0])))
+    if "InvoiceDate" in fields and "DueDate" in fields:
+        inv, due = fields["InvoiceDate"], fields["DueDate"]
+        if due.value < inv.value:
+            due.confidence = min(due.confidence, 0.5)
+            warnings.append("The due date is before the invoice date.")
+        elif (due.value - inv.value).days > 370:
+            due.confidence = min(due.confidence, 0.6)
+
+    # --- text fields
+    for name in ("PaymentTerm", "ShippingAddress"):
+        cs = sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line))
+        if cs:
+            fields[name] = _field(cs[0], min(0.85, cs[0].score * _reader(cs[0])))
+
+    # --- customer: a labelled block; its lines are not the vendor's
+    customer_lines: set[int] = set()
+    cs = sorted(by_field.get("CustomerName", []), key=lambda c: (-c.score, c.line))
+    if cs:
+        c = cs[0]
+        fields["CustomerName"] = _field(c, min(0.85, c.score * _reader(c)))
+        customer_lines.add(c.line)
+        addr = address_below(layout, c.line, c.bbox[0])
+        if addr:
+            fields["CustomerAddress"] = Field(addr[0], addr[0], round(0.7 * _reader(c), 3), c.page, addr[1],
+                                              "position")
+            customer_lines |= set(addr[2])
+    for name in ("ShippingAddress",):
+        for c in by_field.get(name, []):
+            customer_lines.add(c.line)
+
+    # --- vendor
+    vcands = [c for c in by_field.get("VendorName", []) if c.line not in customer_lines]
+    vcands += vendor_candidates(layout, customer_lines, skip)
+    if vcands:
+        v = max(vcands, key=lambda c: (c.score, -c.line))
+        fields["VendorName"] = _field(v, min(0.88, v.score * _reader(v)))
+        addr = address_below(layout, v.line, v.bbox[0])
+        if addr:
+            fields["VendorAddress"] = Field(addr[0], addr[0], round(0.7 * _reader(v), 3), v.page, addr[1],
+                                            "position")
+
+    # --- tax ids and bank details
+    vat_labelled = [c for c in by_field.get("VendorTaxId", []) if c.line not in customer_lines]
+    vat_pattern = [c for c in patterns if c.field == "VatId"]
+    vendor_vats = [c for c in vat_pattern if c.line not in customer_lines
+                   and not _CUSTOMER_HINT.search(c.extra.get("before", ""))]
+    customer_vats = [c for c in vat_pattern if c not in vendor_vats]
+    if vendor_vats:
+        c = vendor_vats[0]
+        fields["VendorTaxId"] = _field(c, 0.9 * _reader(c))
+    elif vat_labelled:
+        c = max(vat_labelled, key=lambda c: c.score)
+        fields["VendorTaxId"] = _field(c, min(0.8, c.score * _reader(c)))
+    if customer_vats:
+        fields["CustomerTaxId"] = _field(customer_vats[0], 0.8 * _reader(customer_vats[0]))
+    ibans = [c for c in patterns if c.field == "IBAN"]
+    swifts = [c for c in patterns if c.field == "SWIFT"]
+    if ibans:
+        details = []
+        for i, c in enumerate(ibans):
+            if any(d["IBAN"] == c.value for d in details):
+                continue
+            d = {"IBAN": c.value}
+            if i < len(swifts):
+                d["SWIFT"] = swifts[i].value
+            details.append(d)
+        first = ibans[0]
+        fields["PaymentDetails"] = Field(details, first.text, round(0.95 * _reader(first), 3), first.page,
+                                         first.bbox, "pattern")
+
+    # --- currency: what the amounts are written in, else what the text and the country say
+    cur_text = " ".join(f.text for n, f in fields.items() if n in AMOUNT_FIELDS)
+    near = detect_currencies(cur_text)
+    near_code, near_conf = resolve_currency(near, country=ctx.country, language=ctx.language)
+    all_code, all_conf = resolve_currency(detect_currencies(text), country=ctx.country, language=ctx.language)
+    code, conf = (near_code, near_conf) if near_code and near_conf >= all_conf * 0.8 else (all_code, all_conf)
+    if code:
+        anchor = next((f for n, f in fields.items() if n in AMOUNT_FIELDS), None)
+        fields["CurrencyCode"] = Field(code, code, round(min(0.97, conf), 3), anchor.page if anchor else None,
+                                       anchor.bbox if anchor else None, "pattern")
+
+    # ambiguous date order is said once, plainly
+    if ctx.date_order is not None and ctx.date_certainty < 0.9 and any(
+        f.confidence < 0.7 for n, f in fields.items() if n in DATE_FIELDS
+    ):
+        warnings.append(f"Day/month order is ambiguous; read as {ctx.date_order}.")
+    return fields, items, warnings, ctx.language

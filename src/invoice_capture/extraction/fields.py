@@ -154,7 +154,9 @@ def parse_value(field_name: str, text: str, ctx: DocContext) -> tuple[Any, str, 
     if field_name in NAME_FIELDS or field_name in ADDRESS_BLOCK_FIELDS:
         if len(text) < 2 or not any(c.isalpha() for c in text) or (find_labels(text) and _is_label_only(text)):
             return None
-        return text, text, 0.9
+        if field_name in NAME_FIELDS and (text[0].islower() or text[0] in "([" or text.endswith(":")):
+            return None
+        return text.rstrip(" ,;"), text, 0.9
     if field_name in TEXT_FIELDS:
         if len(text) < 2:
             return None
@@ -211,6 +213,10 @@ def _values_for_hit(
     name = hit.field
     if name.startswith("_"):
         return
+    if name in NAME_FIELDS and seg.text[:hit.start].strip(" *•-–:"):
+        return  # "Der Verkäufer bleibt Eigentümer..." is prose, not a label
+    if name in NAME_FIELDS and seg.text[hit.end:end].strip() and not seg.text[hit.end:end].lstrip().startswith(":"):
+        return  # "Lieferant GmbH" is a name that starts with a label word; "Lieferant: X" is a label
     label_words = seg.words_in(hit.start, hit.end)
     lx0, lx1 = label_words[0].x0, label_words[-1].x1
     weak = WEAK_FACTOR if hit.weak else 1.0
@@ -245,6 +251,8 @@ def _values_for_hit(
             break
         if name not in AMOUNT_FIELDS:
             break
+    if name in AMOUNT_FIELDS:
+        yield from _amount_row(ctx, line, si, hit)
     if right is not None:
         if same is not None:
             same.score *= 0.8
@@ -266,6 +274,27 @@ def _values_for_hit(
                 break
             yield _cand(name, pv, POSITION_SCORE[key] * factor, below.words, "label", below.line_index, hit)
             break
+
+
+def _amount_row(ctx: DocContext, line: Line, si: int, hit: LabelHit) -> Iterable[Candidate]:
+    """A totals row with three amounts that add up (net + tax = gross) names all three fields at once.
+
+    "Total facture   24.99   5.00   29.99" under "HT / TVA / TTC" column heads is common in French and German
+    invoices; the arithmetic identifies the columns whatever the heads say.
+    """
+    vals: list[tuple[Decimal, Segment]] = []
+    for nxt in line.segments[si + 1:]:
+        for _, _, v in find_amounts(_mask_dates(nxt.text), ctx.decimal_hint):
+            vals.append((v, nxt))
+    if len(vals) < 3:
+        return
+    for i in range(len(vals) - 2):
+        (a, sa), (b, sb), (c, sc) = vals[i], vals[i + 1], vals[i + 2]
+        if a and b and abs(a + b - c) <= Decimal("0.011") and c > a > 0:
+            for fname, v, sg in (("SubTotal", a, sa), ("TotalTax", b, sb), ("InvoiceTotal", c, sc)):
+                yield Candidate(fname, v, sg.text, 0.88, sg.page, sg.bbox, "label", sg.conf, line.index,
+                                extra={"label": hit.phrase, "row": True})
+            return
 
 
 def _block_below(layout: Layout, line: Line, x0: float, x1: float, name: str, hit: LabelHit) -> Iterable[Candidate]:
@@ -355,6 +384,11 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
                 continue
             if _TITLE_WORDS.match(text) or (find_labels(text) and _is_label_only(text)):
                 continue
+            hits = find_labels(text)
+            if hits and hits[0].start == 0:  # "Sold by: X" is the label finder's, with the label stripped
+                continue
+            if (len(text) <= 4 and text.isupper()) or _LEGAL_FORM.fullmatch(text.strip(" .,")):
+                continue
             if re.search(r"@|www\.|https?:|\bTel\b|\bFax\b|\bPhone\b|\+\d", text, re.IGNORECASE):
                 continue
             top = seg.bbox[1] / height
@@ -372,6 +406,8 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
                 score = max(score, 0.7) + 0.08
             if score <= 0:
                 continue
+            if text[0].islower():
+                score -= 0.3
             score -= 0.01 * min(rank, 20)
             out.append(Candidate("VendorName", text, seg.text, min(score, 0.9), ln.page, seg.bbox, "position",
                                  seg.conf, ln.index, extra={"legal": bool(legal)}))

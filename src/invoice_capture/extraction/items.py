@@ -85,9 +85,14 @@ def _assign(word: Word, cols: list[Column]) -> Column:
 
 
 def _is_totals_line(line: Line) -> bool:
+    """A line that leads with a totals label ("Subtotal", "Total HT", "MwSt.") ends the item rows above it."""
+    for seg in line.segments:
+        hits = [h for h in find_labels(seg.text) if h.field in TOTAL_FIELDS]
+        if hits and hits[0].start == 0 and not hits[0].weak:
+            return True
     first = line.segments[0].text if line.segments else ""
-    hits = [h for s in line.segments[:2] for h in find_labels(s.text) if h.field in TOTAL_FIELDS]
-    return bool(hits) and (len(line.segments) <= 3 or find_labels(first) != [])
+    hits = [h for h in find_labels(first) if h.field in TOTAL_FIELDS]
+    return bool(hits) and hits[0].start == 0 and len(line.segments) <= 3
 
 
 def find_tables(layout: Layout, decimal_hint: str | None) -> list[Table]:

@@ -143,6 +143,9 @@ LABELS: dict[str, tuple[str, ...]] = {
         "data",
     ),
     "DueDate": (
+        "remit until", "pay until", "payable until", "please pay by", "zahlbar bis zum", "bitte bis zum",
+        "payer avant le", "a payer avant", "pagar antes del", "pagare entro il", "da pagare entro", "te betalen voor",
+        "betalen voor", "uiterlijk te betalen op",
         "due date",
         "payment due",
         "payment due date",
@@ -908,7 +911,7 @@ WEAK_LABELS: dict[str, frozenset[str]] = {
     "PurchaseOrder": frozenset({"order", "po", "p o", "commande", "pedido", "ordine", "bestellung"}),
     "CustomerName": frozenset({"to", "an", "aan", "attn", "client", "cliente", "kunde", "klant", "customer"}),
     "CustomerId": frozenset({"klant"}),
-    "VendorName": frozenset({"from", "provider"}),
+    "VendorName": frozenset({"from", "provider", "account holder", "kontoinhaber", "payee"}),
     "TotalTax": frozenset({"tax", "cuota"}),
     "SubTotal": frozenset({"net", "netto", "neto", "charges", "grondslag"}),
     "InvoiceTotal": frozenset({"summe", "gesamt", "brutto"}),

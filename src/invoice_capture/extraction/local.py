@@ -19,7 +19,6 @@ from invoice_capture.extraction.crosscheck import amount_confidence, choose_amou
 from invoice_capture.extraction.fields import (
     Candidate,
     DocContext,
-    address_below,
     label_candidates,
     pattern_candidates,
     vendor_candidates,
@@ -36,6 +35,7 @@ from invoice_capture.extraction.normalize import (
     infer_date_order,
     resolve_currency,
 )
+from invoice_capture.extraction.parties import address_block, section_parties, sender_line_parties
 
 _CUSTOMER_HINT = re.compile(r"\b(your|uw|ihre?|votre|vostr[ao]|su|customer|client|kunde|klant|cliente|buyer)\b")
 
@@ -124,32 +124,56 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
         if cs:
             fields[name] = _field(cs[0], min(0.85, cs[0].score * _reader(cs[0])))
 
-    # --- customer: a labelled block; its lines are not the vendor's
+    # --- parties: section blocks, sender lines, labels, letterheads
+    parties = section_parties(layout) + sender_line_parties(layout)
     customer_lines: set[int] = set()
-    cs = sorted(by_field.get("CustomerName", []), key=lambda c: (-c.score, c.line))
-    if cs:
-        c = cs[0]
+    cust = [p for p in parties if p.role == "customer"]
+    ccands = sorted(by_field.get("CustomerName", []), key=lambda c: (-c.score, c.line))
+    best_party = max(cust, key=lambda p: p.name.score) if cust else None
+    if best_party is not None and (not ccands or best_party.name.score >= ccands[0].score):
+        c = best_party.name
+        fields["CustomerName"] = _field(c, min(0.85, c.score * _reader(c)))
+        if best_party.address:
+            fields["CustomerAddress"] = Field(best_party.address, best_party.address, round(0.75 * _reader(c), 3),
+                                              c.page, best_party.address_bbox, "position")
+        customer_lines |= best_party.lines
+    elif ccands:
+        c = ccands[0]
         fields["CustomerName"] = _field(c, min(0.85, c.score * _reader(c)))
         customer_lines.add(c.line)
-        addr = address_below(layout, c.line, c.bbox[0])
-        if addr:
-            fields["CustomerAddress"] = Field(addr[0], addr[0], round(0.7 * _reader(c), 3), c.page, addr[1],
-                                              "position")
-            customer_lines |= set(addr[2])
-    for name in ("ShippingAddress",):
+        x0 = layout.lines[c.line].bbox[0] if c.bbox[1] <= layout.lines[c.line].bbox[3] else c.bbox[0]
+        block = address_block(layout, c.line, x0) or address_block(layout, c.line, c.bbox[0])
+        if block:
+            address, _recipient, box, used = block
+            fields["CustomerAddress"] = Field(address, address, round(0.7 * _reader(c), 3), c.page, box, "position")
+            customer_lines |= set(used)
+    for name in ("ShippingAddress", "ServiceAddress", "RemittanceAddress"):
         for c in by_field.get(name, []):
             customer_lines.add(c.line)
 
-    # --- vendor
+    # --- vendor: explicit labels and sections first, then sender lines, then the letterhead
+    vend = [p for p in parties if p.role == "vendor"]
     vcands = [c for c in by_field.get("VendorName", []) if c.line not in customer_lines]
+    for c in vcands:  # an explicit "Seller:" / "Service provider:" beats any guess from position
+        c.score = min(0.92, c.score + 0.15)
+    vcands += [p.name for p in vend if p.name is not None]
     vcands += vendor_candidates(layout, customer_lines, skip)
     if vcands:
         v = max(vcands, key=lambda c: (c.score, -c.line))
         fields["VendorName"] = _field(v, min(0.88, v.score * _reader(v)))
-        addr = address_below(layout, v.line, v.bbox[0])
-        if addr:
-            fields["VendorAddress"] = Field(addr[0], addr[0], round(0.7 * _reader(v), 3), v.page, addr[1],
-                                            "position")
+        party = next((p for p in vend if p.name is v), None)
+        if party is not None and party.address:
+            fields["VendorAddress"] = Field(party.address, party.address, round(0.75 * _reader(v), 3), v.page,
+                                            party.address_bbox, "position")
+        else:
+            block = address_block(layout, v.line, v.bbox[0])
+            if block:
+                address, recipient, box, _used = block
+                fields["VendorAddress"] = Field(address, address, round(0.7 * _reader(v), 3), v.page, box,
+                                                "position")
+                if recipient:
+                    fields["VendorAddressRecipient"] = Field(recipient, recipient, round(0.6 * _reader(v), 3),
+                                                             v.page, None, "position")
 
     # --- tax ids and bank details
     vat_labelled = [c for c in by_field.get("VendorTaxId", []) if c.line not in customer_lines]

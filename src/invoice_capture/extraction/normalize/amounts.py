@@ -14,19 +14,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .currency import ISO_4217, WITHDRAWN_CODES
 from .ids import find_ibans
 
 _SPACE_CHARS = " \u00a0\u202f\u2009\u2007"  # space, NBSP, narrow NBSP, thin space, figure space
 _APOS_CHARS = "'’‘´ʼ"
-_MINUS_CHARS = "-−–—"  # hyphen-minus, minus sign, en dash, em dash
 _DIGITS = frozenset("0123456789")
 _MAX_INT_DIGITS = 15
 _MAX_FRACTION_DIGITS = 6
 
 # Spaces -> " ", apostrophes -> "'": every space or apostrophe is a grouping mark, whichever code point.
 _NORMALISE = str.maketrans({**{c: " " for c in _SPACE_CHARS}, **{c: "'" for c in _APOS_CHARS}})
+_PLAIN_RE = re.compile(r"[0-9.,]+")
 
 
 def _code_alternation(codes: Iterable[str]) -> str:
@@ -71,6 +72,7 @@ def _find_pattern(group_seps: str) -> re.Pattern[str]:
     """Amount-in-a-line pattern; `group_seps` are the grouping marks allowed between digit groups."""
     return re.compile(
         rf"""
+        (?=[^0-9]{{0,12}}[0-9])  # cheap rejection of positions with no digit close by
         (?<![\w.,'’/+#{_SIGN_CLASS}])(?<![0-9]:)
         (?P<open>\()?
         (?P<s1>[{_SIGN_CLASS}](?![ \t])|−{_SP}?)?
@@ -97,8 +99,7 @@ AMOUNT_PATTERN: re.Pattern[str] = _find_pattern(".,'’\u00a0\u202f\u2009\u2007 
 _AMOUNT_PATTERN_NO_SPACE = _find_pattern(".,'’\u00a0\u202f\u2009\u2007")
 
 
-@dataclass(frozen=True, slots=True)
-class _Number:
+class _Number(NamedTuple):
     value: Decimal
     decimal: str | None  # the separator read as decimal mark, None for integers
     ambiguous: bool  # "1,234"-like: decided by hint or by the grouping default
@@ -122,7 +123,7 @@ def _valid_grouping(groups: list[str], sep: str) -> bool:
 
 def _parse_number(num: str, hint: str | None, zero_sep: str | None = None) -> _Number | None:
     """Digits and separators only -> value, deciding which separator is the decimal mark."""
-    s = num.translate(_NORMALISE)
+    s = num if _PLAIN_RE.fullmatch(num) else num.translate(_NORMALISE)
     ambiguous = False
     frac = ""
     if zero_sep:  # "12,-" / "12.–": integer with an explicit decimal mark and no cents
@@ -229,7 +230,7 @@ def _decimal_vote(num: str) -> tuple[str | None, float]:
     number = _parse_number(num, None)
     if number is None or number.ambiguous:
         return None, 0.0
-    s = num.translate(_NORMALISE)
+    s = num if _PLAIN_RE.fullmatch(num) else num.translate(_NORMALISE)
     if number.decimal is not None:
         frac_len = len(s) - s.rfind(number.decimal) - 1
         if "." in s and "," in s:

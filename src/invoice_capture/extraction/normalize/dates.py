@@ -21,7 +21,9 @@ def _words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class ParsedDate:
-    """A parsed date; `ambiguous` means the day/month order was guessed (no order given, both parts <= 12)."""
+    """A parsed date. `ambiguous` is a property of the printed token: both leading parts are <= 12 and differ,
+    so its value depends on the day/month order (the one passed in, or DMY by default) and should only be
+    trusted as far as that order is."""
 
     value: datetime.date
     ambiguous: bool
@@ -55,11 +57,30 @@ for _month, _forms in _MONTH_FORMS.items():
     for _form in _forms:
         _MONTHS[_fold(_form)] = _month
 _MONTH_SURFACES = {form for forms in _MONTH_FORMS.values() for form in forms} | set(_MONTHS)
-_MONTH = (
-    "(?:"
-    + "|".join(re.escape(m) for m in sorted(_MONTH_SURFACES, key=len, reverse=True))
-    + r")\.?(?![^\W\d_])"
-)
+
+
+def _trie_regex(words: set[str]) -> str:
+    """Alternation of words as a prefix tree: the regex engine then rejects a non-month after one or two
+    letters instead of trying ~150 alternatives at every position of every line."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return emit(trie)
+
+
+_MONTH = "(?:" + _trie_regex(_MONTH_SURFACES) + r")\.?(?![^\W\d_])"
 _ORD = r"(?:st|nd|rd|th|er|re|e|°|º|ª)?"
 _SEP = r"(?:\s*[-/.,]\s*|\s+)"
 
@@ -73,14 +94,20 @@ _DATE_RE = re.compile(
   | (?<![0-9])(?P<wy_y>[0-9]{{4}}){_SEP}(?P<wy_m>{_MONTH}){_SEP}?(?P<wy_d>[0-3]?[0-9])(?![0-9])
   | (?<![0-9.,/\-])(?P<i_y>(?:19|20)[0-9]{{2}})(?P<i_sep>[-/.])(?P<i_m>[0-9]{{1,2}})(?P=i_sep)
         (?P<i_d>[0-9]{{1,2}})(?![0-9]|[.,/\-][0-9])
-  | (?<![0-9.,/\-])(?P<n_a>[0-9]{{1,2}})(?P<n_sep>[./\-])[ ]?(?P<n_b>[0-9]{{1,2}})(?P=n_sep)[ ]?
-        (?P<n_y>[0-9]{{4}}|[0-9]{{2}})(?![0-9]|[.,/\-][0-9])
+  | (?<![0-9.,/])(?P<n_a>[0-9]{{1,2}})(?P<n_sep>[./])[ ]?(?P<n_b>[0-9]{{1,2}})(?P=n_sep)[ ]?
+        (?P<n_y>[0-9]{{4}}|[0-9]{{2}})(?![0-9]|[.,/][0-9])
+  | (?<![0-9.,/\-])(?P<h_a>[0-9]{{1,2}})-(?P<h_b>[0-9]{{1,2}})-(?P<h_y>[0-9]{{4}}|[0-9]{{2}})
+        (?![0-9]|[.,/\-][0-9])
   | (?<![0-9])(?P<c>(?:19|20)[0-9]{{6}})(?![0-9])
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-# parse_date only: a single date token may also use spaces ("03 04 2025"), too risky to look for inside lines.
+# parse_date only: a single date token may also use spaces ("03 04 2025"), too risky to look for inside lines,
+# and may carry a time ("2025-04-03T10:00:00Z", "03.04.2025 14:30 Uhr") that the date does not need.
 _SPACED_RE = re.compile(r"(?P<n_a>[0-9]{1,2}) (?P<n_b>[0-9]{1,2}) (?P<n_y>[0-9]{4}|[0-9]{2})")
+_TIME_SUFFIX_RE = re.compile(
+    r"(?:T|,?\s+)[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?\s*(?:Z|[+-][0-9]{2}:?[0-9]{2}|[AaPp]\.?[Mm]\.?|Uhr)?$"
+)
 _WEEKDAYS = _words(
     "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
     "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag mo di mi do fr sa so "
@@ -122,10 +149,8 @@ def _numeric(a: int, b: int, y: int, order: str | None) -> ParsedDate | None:
         chosen, ambiguous = "DMY", False
     elif b > 12:
         chosen, ambiguous = "MDY", False
-    elif order in ("DMY", "MDY"):
-        chosen, ambiguous = order, False
     else:
-        chosen, ambiguous = "DMY", a != b
+        chosen, ambiguous = (order if order in ("DMY", "MDY") else "DMY"), a != b
     day, month = (a, b) if chosen == "DMY" else (b, a)
     value = _make(y, month, day)
     return ParsedDate(value, ambiguous, chosen) if value else None
@@ -146,6 +171,8 @@ def _from_match(m: re.Match[str], order: str | None) -> ParsedDate | None:
     elif g("c"):
         c = g("c")
         value = _make(int(c[:4]), int(c[4:6]), int(c[6:]))
+    elif g("h_a"):
+        return _numeric(int(g("h_a")), int(g("h_b")), _year(g("h_y")), order)
     else:
         return _numeric(int(g("n_a")), int(g("n_b")), _year(g("n_y")), order)
     return ParsedDate(value, False, None) if value else None
@@ -154,13 +181,16 @@ def _from_match(m: re.Match[str], order: str | None) -> ParsedDate | None:
 def parse_date(text: str, order: str | None = None) -> ParsedDate | None:
     """Parse one date string (numeric, ISO, YYYYMMDD, or written month); None if it is not a valid date.
 
-    order ("DMY"/"MDY") settles numeric dates whose first two parts are both <= 12; without it DMY is used and
-    ambiguous=True. A part > 12 decides the order whatever `order` says (12/31/2025 -> MDY, ambiguous=False).
+    order ("DMY"/"MDY") settles numeric dates whose first two parts are both <= 12 (without it DMY is used);
+    such dates always come back with ambiguous=True, so callers weigh them by how sure the order is. A part
+    > 12 decides the order whatever `order` says (12/31/2025 -> MDY, ambiguous=False).
     """
     if not text:
         return None
-    s = text.strip().rstrip(",;")
+    s = text.strip().rstrip(",;.")
     s = _PREFIX_RE.sub("", s, count=1) if s[:1].isalpha() else s
+    if ":" in s:
+        s = _TIME_SUFFIX_RE.sub("", s, count=1)
     m = _DATE_RE.fullmatch(s)
     if m:
         return _from_match(m, order)

@@ -279,7 +279,7 @@ def vat_id_checksum_ok(s: str) -> bool | None:
     return bool(check(v[2:]))
 
 
-def vat_id_valid(s: str, checksum: bool = True) -> bool:
+def vat_id_valid(s: str, *, checksum: bool = True) -> bool:
     """Country format rule, plus the check digit where one is known (pass checksum=False for shape only)."""
     if normalize_vat_id(s) is None:
         return False
@@ -294,7 +294,7 @@ _VAT_BODY_CHAR = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+*")
 _VAT_BODY_SEPS = frozenset(" \u00a0.-/")
 
 
-def find_vat_ids(text: str, checksum: bool = False) -> list[tuple[int, int, str]]:
+def find_vat_ids(text: str, *, checksum: bool = False) -> list[tuple[int, int, str]]:
     """VAT ids in a line, tolerant of spaces/dots inside: (start, end, normalised id).
 
     Shape only by default (printed placeholders and typo'd ids are still what the document says); pass

@@ -16,12 +16,14 @@ d = datetime.date
 @pytest.mark.parametrize(
     ("text", "order", "expected"),
     [
-        ("03.04.2025", "DMY", ParsedDate(d(2025, 4, 3), False, "DMY")),
-        ("03.04.2025", "MDY", ParsedDate(d(2025, 3, 4), False, "MDY")),
+        # Both parts <= 12: the order decides the value, and the token stays flagged as ambiguous.
+        ("03.04.2025", "DMY", ParsedDate(d(2025, 4, 3), True, "DMY")),
+        ("03.04.2025", "MDY", ParsedDate(d(2025, 3, 4), True, "MDY")),
         ("03.04.2025", None, ParsedDate(d(2025, 4, 3), True, "DMY")),
         ("3/4/25", None, ParsedDate(d(2025, 4, 3), True, "DMY")),
-        ("03-04-2025", "MDY", ParsedDate(d(2025, 3, 4), False, "MDY")),
-        ("03 04 2025", "DMY", ParsedDate(d(2025, 4, 3), False, "DMY")),
+        ("03-04-2025", "MDY", ParsedDate(d(2025, 3, 4), True, "MDY")),
+        ("03 04 2025", "DMY", ParsedDate(d(2025, 4, 3), True, "DMY")),
+        ("03.04.2025", "YMD", ParsedDate(d(2025, 4, 3), True, "DMY")),
         ("3. 4. 2025", None, ParsedDate(d(2025, 4, 3), True, "DMY")),
         # A part > 12 decides, whatever the hint.
         ("12/31/2025", "DMY", ParsedDate(d(2025, 12, 31), False, "MDY")),
@@ -41,6 +43,12 @@ d = datetime.date
         ("2025.4.3", None, ParsedDate(d(2025, 4, 3), False, "YMD")),
         ("20250403", None, ParsedDate(d(2025, 4, 3), False, None)),
         ("19991231", None, ParsedDate(d(1999, 12, 31), False, None)),
+        # A time after the date is ignored.
+        ("2025-04-03T10:00:00Z", None, ParsedDate(d(2025, 4, 3), False, None)),
+        ("2025-04-03T10:00:00+02:00", None, ParsedDate(d(2025, 4, 3), False, None)),
+        ("03.04.2025 14:30 Uhr", "DMY", ParsedDate(d(2025, 4, 3), True, "DMY")),
+        ("04/03/2025, 2:30 PM", "MDY", ParsedDate(d(2025, 4, 3), True, "MDY")),
+        ("13.04.2025 14:30", None, ParsedDate(d(2025, 4, 13), False, "DMY")),
     ],
 )
 def test_parse_numeric_dates(text: str, order: str | None, expected: ParsedDate) -> None:
@@ -83,6 +91,7 @@ def test_parse_numeric_dates(text: str, order: str | None, expected: ParsedDate)
         ("Sept. 3, 2025", d(2025, 9, 3)),
         ("Monday, 3 March 2025", d(2025, 3, 3)),
         ("December 31, 2025", d(2025, 12, 31)),
+        ("3 March 2025.", d(2025, 3, 3)),
     ],
 )
 def test_parse_written_months(text: str, expected: datetime.date) -> None:
@@ -135,6 +144,10 @@ def test_leap_day() -> None:
         ("Period 03.2025", []),
         ("Tel 030 1234 5678", []),
         ("Due 31/02/2025", []),
+        ("Leistungszeitraum 01.03.2025-31.03.2025", ["01.03.2025", "31.03.2025"]),
+        ("Period 2025-03-01 – 2025-03-31", ["2025-03-01", "2025-03-31"]),
+        ("Issued 2025-04-03T10:00:00Z", ["2025-04-03"]),
+        ("Phone 01.23.45.67.89", []),
     ],
 )
 def test_find_dates(line: str, expected: list[str]) -> None:
@@ -232,8 +245,9 @@ def test_numeric_round_trip(
     parsed = parse_date(text, order)
     assert parsed is not None
     assert parsed.value == value
-    assert not parsed.ambiguous
-    # Without the hint the parser must either be right or say it guessed.
+    assert parsed.ambiguous == (value.day <= 12 and value.day != value.month)
+    assert parsed.order == order  # given, or proven by a day > 12 printed in that position
+    # Without the hint the parser must either be right or say the token was ambiguous.
     unhinted = parse_date(text)
     assert unhinted is not None
     assert unhinted.value == value or unhinted.ambiguous

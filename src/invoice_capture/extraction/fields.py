@@ -48,6 +48,7 @@ _LEGAL_FORM = re.compile(
     r"(?![A-Za-z])",
     re.IGNORECASE,
 )
+_TRAILING_TITLE = re.compile(r"\s+(tax\s+)?(invoice|rechnung|facture|factuur|factura|fattura|receipt)\s*$", re.I)
 _TITLE_WORDS = re.compile(
     r"^(tax\s+)?(invoice|rechnung|facture|factuur|factura|fattura|receipt|quittung|bill|statement|"
     r"credit note|gutschrift|avoir|creditnota|nota de credito|nota di credito|payment receipt|"
@@ -326,6 +327,36 @@ def _cand(name: str, pv: tuple[Any, str, float], score: float, words, method: st
     )
 
 
+def first_date_candidate(layout: Layout, ctx: DocContext, skip_lines: set[int]) -> Candidate | None:
+    """The first date on page 1, for documents that print their date without a label (receipts)."""
+    for line in layout.lines:
+        if line.page != 1 or line.index in skip_lines:
+            continue
+        for seg in line.segments:
+            for s, e, raw in find_dates(seg.text):
+                pd = parse_date(raw, ctx.date_order)
+                if pd is not None:
+                    ws = seg.words_in(s, e) or seg.words
+                    fit = 0.7 if pd.ambiguous and ctx.date_certainty < 0.9 else 1.0
+                    return _cand("InvoiceDate", (pd.value, raw, fit), 0.6, ws, "position", line.index)
+    return None
+
+
+def hash_id_candidate(layout: Layout) -> Candidate | None:
+    """'# 12345' standing alone near the top of page 1: an invoice number whose label the reader lost."""
+    for line in layout.lines:
+        if line.page != 1:
+            break
+        _, height = layout.page_size(1)
+        if line.bbox[1] > 0.3 * height:
+            break
+        for seg in line.segments:
+            m = re.fullmatch(r"#\s*([A-Za-z0-9][A-Za-z0-9\-_/.]*\d[A-Za-z0-9\-_/.]*)", seg.text.strip())
+            if m:
+                return _cand("InvoiceId", (m.group(1), m.group(1), 1.0), 0.6, seg.words, "pattern", line.index)
+    return None
+
+
 def pattern_candidates(layout: Layout) -> list[Candidate]:
     """Values recognisable without a label: IBANs (checksummed), BICs and VAT ids."""
     out: list[Candidate] = []
@@ -389,6 +420,10 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
                 continue
             if (len(text) <= 4 and text.isupper()) or _LEGAL_FORM.fullmatch(text.strip(" .,")):
                 continue
+            toks = text.split()
+            if len(toks) >= 3 and sum(len(t) == 1 for t in toks) >= 0.6 * len(toks):
+                continue  # a letter-spaced title ("I N V O I C E")
+            text = _TRAILING_TITLE.sub("", text).strip() or text
             if re.search(r"@|www\.|https?:|\bTel\b|\bFax\b|\bPhone\b|\+\d", text, re.IGNORECASE):
                 continue
             top = seg.bbox[1] / height

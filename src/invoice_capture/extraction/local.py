@@ -19,6 +19,8 @@ from invoice_capture.extraction.crosscheck import amount_confidence, choose_amou
 from invoice_capture.extraction.fields import (
     Candidate,
     DocContext,
+    first_date_candidate,
+    hash_id_candidate,
     label_candidates,
     pattern_candidates,
     vendor_candidates,
@@ -28,6 +30,7 @@ from invoice_capture.extraction.layout import Layout
 from invoice_capture.extraction.model import AMOUNT_FIELDS, DATE_FIELDS, Field
 from invoice_capture.extraction.normalize import (
     country_from_text,
+    currency_for_country,
     detect_currencies,
     detect_language,
     find_dates,
@@ -110,6 +113,14 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
         cs = sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line))
         if cs:
             fields[name] = _field(cs[0], min(0.95, cs[0].score * _reader(cs[0])))
+    if "InvoiceDate" not in fields:
+        first = first_date_candidate(layout, ctx, skip)
+        if first is not None:
+            fields["InvoiceDate"] = _field(first, min(0.6, first.score * _reader(first)))
+    if "InvoiceId" not in fields:
+        hashed = hash_id_candidate(layout)
+        if hashed is not None:
+            fields["InvoiceId"] = _field(hashed, min(0.6, hashed.score * _reader(hashed)))
     if "InvoiceDate" in fields and "DueDate" in fields:
         inv, due = fields["InvoiceDate"], fields["DueDate"]
         if due.value < inv.value:
@@ -155,7 +166,7 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     vend = [p for p in parties if p.role == "vendor"]
     vcands = [c for c in by_field.get("VendorName", []) if c.line not in customer_lines]
     for c in vcands:  # an explicit "Seller:" / "Service provider:" beats any guess from position
-        c.score = min(0.92, c.score + 0.15)
+        c.score = min(0.92, c.score + 0.2)
     vcands += [p.name for p in vend if p.name is not None]
     vcands += vendor_candidates(layout, customer_lines, skip)
     if vcands:
@@ -210,6 +221,15 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     near_code, near_conf = resolve_currency(near, country=ctx.country, language=ctx.language)
     all_code, all_conf = resolve_currency(detect_currencies(text), country=ctx.country, language=ctx.language)
     code, conf = (near_code, near_conf) if near_code and near_conf >= all_conf * 0.8 else (all_code, all_conf)
+    country_code = currency_for_country(ctx.country) if ctx.country else None
+    ocr = any(p.source == "ocr" for p in layout.pages)
+    if code and country_code and code != country_code:
+        if ocr and any(c[0] == country_code for c in detect_currencies(text)):
+            code, conf = country_code, 0.6
+        else:
+            conf = min(conf, 0.75)
+    if code and ocr:
+        conf = min(conf, 0.88 if any(c[3] >= 1.0 for c in detect_currencies(text)) else 0.8)
     if code:
         anchor = next((f for n, f in fields.items() if n in AMOUNT_FIELDS), None)
         fields["CurrencyCode"] = Field(code, code, round(min(0.97, conf), 3), anchor.page if anchor else None,

@@ -334,6 +334,8 @@ def first_date_candidate(layout: Layout, ctx: DocContext, skip_lines: set[int]) 
             continue
         for seg in line.segments:
             for s, e, raw in find_dates(seg.text):
+                if raw.isdigit():
+                    continue  # "19280104" on a till slip is an operator or transaction number, not a date
                 pd = parse_date(raw, ctx.date_order)
                 if pd is not None:
                     ws = seg.words_in(s, e) or seg.words

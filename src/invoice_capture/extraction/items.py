@@ -121,44 +121,81 @@ def find_tables(layout: Layout, decimal_hint: str | None) -> list[Table]:
     return tables
 
 
+def _cells(line: Line, cols: list[Column], decimal_hint: str | None) -> dict[str, Field]:
+    cells: dict[str, list[Word]] = {}
+    for w in line.words:
+        cells.setdefault(_assign(w, cols).name, []).append(w)
+    return _parse_row(cells, decimal_hint)
+
+
+def _is_item(row: dict[str, Field]) -> bool:
+    """A row starts an item when it has a line amount, or a quantity and a unit price (amount on the next line)."""
+    if "Amount" in row:
+        return "Description" in row or len(row) >= 2
+    return "UnitPrice" in row and "Quantity" in row and ("Description" in row or "ProductCode" in row)
+
+
 def _read_rows(layout: Layout, i: int, cols: list[Column], table: Table, decimal_hint: str | None) -> int:
+    """Rows under a header until the totals, a new header, a page break or a run of non-item lines.
+
+    Between items, lines that are neither an item nor its continuation (GTINs, "(Art)", notes) are stepped over,
+    up to a few in a row. A line with only an amount completes the previous item when that item has none (the
+    amount printed on the row's second line). A subtotal of a group of items ("Subtotal 112.00") does not end
+    the table when items follow it.
+    """
     lines = layout.lines
     header = lines[i - 1]
     prev_bottom = header.bbox[3]
     last_item: dict[str, Field] | None = None
+    last_was_item = False
     row_h = max(header.height, 1.0)
+    noise = 0
     while i < len(lines):
         ln = lines[i]
         if ln.page != header.page or header_columns(ln) is not None:
             break
         if ln.bbox[1] - prev_bottom > 4.5 * row_h and table.items:
             break
-        if _is_totals_line(ln):
+        if _is_totals_line(ln) and table.items:
+            nxt = [lines[j] for j in range(i + 1, min(i + 3, len(lines))) if lines[j].page == ln.page]
+            if table.items and any(not _is_totals_line(n) and _is_item(_cells(n, cols, decimal_hint))
+                                   and "Description" in _cells(n, cols, decimal_hint) for n in nxt):
+                i += 1
+                prev_bottom = ln.bbox[3]
+                last_was_item = False
+                continue
             break
-        cells: dict[str, list[Word]] = {}
-        for w in ln.words:
-            cells.setdefault(_assign(w, cols).name, []).append(w)
-        row = _parse_row(cells, decimal_hint)
-        has_money = any(k in row for k in ("Amount", "UnitPrice"))
-        if (has_money and "Description" in row) or (has_money and "Amount" in row and len(row) >= 2):
+        row = _cells(ln, cols, decimal_hint)
+        near = ln.bbox[1] - prev_bottom < 2.2 * row_h
+        if (last_item is not None and "Amount" in row and "Amount" not in last_item and "Description" not in row
+                and near):
+            for k, f in row.items():
+                last_item.setdefault(k, f)
+            table.row_lines.append(ln.index)
+            noise = 0
+        elif _is_item(row):
             table.items.append(row)
             table.row_lines.append(ln.index)
             last_item = row
+            last_was_item = True
             row_h = max(ln.height, 1.0)
-        elif last_item is not None and set(row) <= {"Description", "ProductCode", "Unit"} and "Description" in row:
-            d = last_item["Description"]
+            noise = 0
+        elif (last_item is not None and last_was_item and set(row) <= {"Description", "ProductCode", "Unit"}
+              and "Description" in row and near and row["Description"].value[:1].isalpha()):
+            d = last_item.get("Description")
             extra = row["Description"]
-            if ln.bbox[1] - prev_bottom < 1.5 * row_h:
+            if d is None:
+                last_item["Description"] = extra
+            else:
                 d.value = f"{d.value} {extra.value}"
                 d.text = d.value
                 d.bbox = union([d.bbox, extra.bbox]) if d.bbox and extra.bbox else d.bbox
-                table.row_lines.append(ln.index)
-            else:
+            table.row_lines.append(ln.index)
+        elif row:
+            last_was_item = False
+            noise += 1
+            if table.items and noise > 4:
                 break
-        elif table.items and not row:
-            pass
-        elif table.items:
-            break
         prev_bottom = ln.bbox[3]
         i += 1
     return i

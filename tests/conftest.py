@@ -1,0 +1,25 @@
+"""Shared test fixtures: where the dev set lives, and a rule that CI never silently skips it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_SET = REPO.parent / "shared" / "data" / "invoices"
+
+
+def require_dev_set() -> Path:
+    """The shared dev set; skipped on a developer machine without it, a failure in CI (CI=true)."""
+    if (DEV_SET / "labels.jsonl").is_file():
+        return DEV_SET
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"the dev set is missing at {DEV_SET}; CI runs with ../shared beside the clone")
+    pytest.skip(f"no dev set at {DEV_SET}")
+
+
+@pytest.fixture(scope="session")
+def dev_set() -> Path:
+    return require_dev_set()

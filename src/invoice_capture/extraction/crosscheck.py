@@ -46,11 +46,32 @@ def _top(cands: list[Candidate], n: int = 5) -> list[Candidate]:
     return out
 
 
+def _tax_sum(cands: list[Candidate]) -> Candidate | None:
+    """Tax printed per rate on separate lines ("VAT 19% ... 37.62", "VAT 7% ... 19.25") and no tax total.
+
+    The sum of one candidate per line is offered as a TotalTax of its own; the arithmetic decides whether it is
+    the tax total (it must close subtotal + tax = total like any other candidate).
+    """
+    per_line: dict[int, Candidate] = {}
+    for c in sorted(cands, key=lambda c: -c.score):
+        per_line.setdefault(c.line, c)
+    if len(per_line) < 2:
+        return None
+    parts = sorted(per_line.values(), key=lambda c: c.line)
+    total = sum((c.value for c in parts), Decimal(0))
+    first = parts[0]
+    return Candidate("TotalTax", total, " + ".join(c.text for c in parts), min(c.score for c in parts), first.page,
+                     first.bbox, "derived", min(c.conf for c in parts), first.line, extra={"parts": len(parts)})
+
+
 def choose_amounts(by_field: dict[str, list[Candidate]], items_total: Decimal | None) -> AmountChoice:
     """The combination of total, subtotal, tax, discount, previous balance and due that fits best."""
     X = _top(by_field.get("InvoiceTotal", []))
     S = _top(by_field.get("SubTotal", []))
     T = _top(by_field.get("TotalTax", []))
+    summed = _tax_sum(by_field.get("TotalTax", []))
+    if summed is not None:
+        T.append(summed)
     D = _top(by_field.get("TotalDiscount", []), 3)
     P = _top(by_field.get("PreviousUnpaidBalance", []), 3)
     A = _top(by_field.get("AmountDue", []), 4)
@@ -62,10 +83,12 @@ def choose_amounts(by_field: dict[str, list[Candidate]], items_total: Decimal | 
         closed: set[str] = set()
         contra: set[str] = set()
         if x is not None and s is not None:
-            lhs = s.value - (d.value if d else 0) + (t.value if t else 0)
+            # a discount is printed as "-2,125.82" as often as "2,125.82": it is subtracted either way
+            lhs = s.value - (abs(d.value) if d else 0) + (t.value if t else 0)
             if abs(lhs - x.value) <= CENT and (t is not None or d is not None or s.value == x.value):
                 closed |= {k for k, v in chosen.items() if v is not None}
-                score += 1.5
+                # an equation with more terms is stronger evidence than "subtotal equals total"
+                score += 1.0 + 0.5 * sum(v is not None for v in (t, d))
             elif t is not None:
                 contra |= {k for k, v in chosen.items() if v is not None}
                 score -= 0.6

@@ -48,6 +48,8 @@ _LEGAL_FORM = re.compile(
     r"(?![A-Za-z])",
     re.IGNORECASE,
 )
+#: Quote marks and ticks that OCR sprinkles next to numbers ('"8078,11'): blanked before amounts are read.
+_OCR_JUNK = str.maketrans({c: " " for c in "\"“”„`´|_~"})
 _TRAILING_TITLE = re.compile(r"\s+(tax\s+)?(invoice|rechnung|facture|factuur|factura|fattura|receipt)\s*$", re.I)
 _TITLE_WORDS = re.compile(
     r"^(tax\s+)?(invoice|rechnung|facture|factuur|factura|fattura|receipt|quittung|bill|statement|"
@@ -115,7 +117,7 @@ def parse_value(field_name: str, text: str, ctx: DocContext) -> tuple[Any, str, 
                 return pd.value, text[s:e], fit
         return None
     if field_name in AMOUNT_FIELDS:
-        masked = _mask_dates(text)
+        masked = _mask_dates(text.translate(_OCR_JUNK))
         found = find_amounts(masked, ctx.decimal_hint)
         if not found:
             return None
@@ -415,7 +417,9 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
             text = seg.text.strip(" ,:;-")
             if len(text) < 2 or not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) > 4:
                 continue
-            if _TITLE_WORDS.match(text) or (find_labels(text) and _is_label_only(text)):
+            if _TITLE_WORDS.match(text) or _TITLE_WORDS.match(text.replace(" ", "")) or (
+                find_labels(text) and _is_label_only(text)
+            ):
                 continue
             hits = find_labels(text)
             if hits and hits[0].start == 0:  # "Sold by: X" is the label finder's, with the label stripped

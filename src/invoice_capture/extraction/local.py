@@ -88,6 +88,8 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     choice = choose_amounts(by_field, total_items)
     for name, c in choice.chosen.items():
         fields[name] = _field(c, amount_confidence(c, name in choice.closed, name in choice.contradicted))
+    if "TotalDiscount" in fields:  # reported as a positive amount (Azure's convention), however it is printed
+        fields["TotalDiscount"].value = abs(fields["TotalDiscount"].value)
     warnings.extend(choice.notes)
     if total_items is not None and "SubTotal" in fields and "SubTotal" in choice.closed:
         for it in items:

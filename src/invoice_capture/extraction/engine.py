@@ -34,6 +34,10 @@ DEFAULT_TIMEOUT_S = float(os.environ.get("INVOICE_CAPTURE_FILE_TIMEOUT", "120"))
 DEFAULT_MEMORY_BYTES = int(os.environ.get("INVOICE_CAPTURE_WORKER_MEMORY", str(3 * 1024**3)))
 
 
+#: Below this vendor confidence the pictures on page 1 of a text PDF are OCR'd (a pasted-in letterhead).
+VENDOR_RETRY_BELOW = 0.75
+
+
 def extract_path(path: Path, display_name: str | None = None, *, einvoice: bool = True) -> ExtractedInvoice:
     """Extract one file in this process. Raises ``ExtractionError`` for files that cannot be read."""
     t0 = time.perf_counter()
@@ -100,6 +104,7 @@ def _extract_pdf(data: bytes, name: str, einvoice: bool, timings: dict[str, floa
                     result.pages = n
                     return result
         pages: list[Page] = []
+        regions: dict[int, list[tuple[float, float, float, float]]] = {}
         t_text = t_ocr = 0.0
         for i in range(n):
             page = pdf[i]
@@ -115,16 +120,30 @@ def _extract_pdf(data: bytes, name: str, einvoice: bool, timings: dict[str, floa
                     k = max(tp.width, tp.height) / max(op.width, op.height)
                     pages.append(_scale_page(op, k))
                 else:
-                    for box in image_regions(page, tp):
-                        tp.words.extend(_ocr_region(page, box, i + 1))
+                    if i == 0:
+                        regions[i] = image_regions(page, tp)
                     pages.append(tp)
                 t_ocr += time.perf_counter() - t
             finally:
                 page.close()
+        result = _visual(pages, name, timings, n)
+        # A letterhead pasted in as a picture hides the vendor from the text layer. Reading every logo would
+        # cost ~0.5-2 s per PDF, so the pictures of page 1 are read only when the vendor is missing or weak.
+        vendor = result.fields.get("VendorName")
+        if regions.get(0) and (vendor is None or vendor.confidence < VENDOR_RETRY_BELOW):
+            t = time.perf_counter()
+            page = pdf[0]
+            try:
+                for box in regions[0]:
+                    pages[0].words.extend(_ocr_region(page, box, 1))
+            finally:
+                page.close()
+            t_ocr += time.perf_counter() - t
+            result = _visual(pages, name, timings, n)
     timings["text_s"] = t_text
     if t_ocr > 0.001:
         timings["ocr_s"] = t_ocr
-    return _visual(pages, name, timings, n)
+    return result
 
 
 def _scale_page(page: Page, k: float) -> Page:
@@ -133,17 +152,24 @@ def _scale_page(page: Page, k: float) -> Page:
 
 
 def _ocr_region(page: Any, box: tuple[float, float, float, float], number: int) -> list[Word]:
-    """OCR a pasted-in image region of a text page; words come back in page points."""
-    from invoice_capture.extraction.pdf import render_page
+    """OCR a pasted-in picture of a text page (only that region is rendered); words come back in page points."""
+    from invoice_capture.extraction.ocr import tesseract_page
 
-    img, scale = render_page(page)
-    crop = img.crop(tuple(int(c * scale) for c in box))
-    if crop.width < 20 or crop.height < 10:
+    width, height = page.get_size()
+    scale = 300 / 72.0
+    # pdfium's crop is what to cut from each side: left, bottom, right, top (points, bottom-left origin)
+    crop = (box[0], height - box[3], width - box[2], box[1])
+    bitmap = page.render(scale=scale, grayscale=True, crop=crop)
+    try:
+        img = bitmap.to_pil()
+    finally:
+        bitmap.close()
+    if img.width < 20 or img.height < 10:
         return []
-    op = _ocr(crop, number)
+    op = tesseract_page(img, number)
     if op.rotation:
         return []
-    k = 1.0 / scale
+    k = (box[2] - box[0]) / max(op.width, 1.0)
     return [Word(w.text, (box[0] + w.x0 * k, box[1] + w.y0 * k, box[0] + w.x1 * k, box[1] + w.y1 * k), number,
                  w.conf) for w in op.words if w.conf > 0.4]
 

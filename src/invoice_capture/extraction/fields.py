@@ -44,7 +44,7 @@ ADDRESS_BLOCK_FIELDS = frozenset({"ShippingAddress", "ServiceAddress", "Remittan
 _LEGAL_FORM = re.compile(
     r"(?<![A-Za-z])(gmbh|ag|kg|ohg|e\.\s?k\.|ug|b\.?\s?v\.?|n\.?\s?v\.?|ltd\.?|limited|llc|l\.l\.c\.|inc\.?|corp\.?|"
     r"corporation|plc|llp|s\.?\s?a\.?\s?s\.?|s\.?\s?a\.?|sarl|s\.?\s?a\.?\s?r\.?\s?l\.?|eurl|s\.?\s?l\.?|"
-    r"s\.?\s?r\.?\s?l\.?|s\.?\s?p\.?\s?a\.?|s\.?\s?n\.?\s?c\.?|bvba|vof|co\.|company|pvt\.?|gbr|se|oy|ab|as|aps)"
+    r"s\.?\s?r\.?\s?l\.?|s\.?\s?p\.?\s?a\.?|s\.?\s?n\.?\s?c\.?|bvba|vof|co\.|pvt\.?|gbr|se|oy|ab|as|aps)"
     r"(?![A-Za-z])",
     re.IGNORECASE,
 )
@@ -434,7 +434,8 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
                 continue
             top = seg.bbox[1] / height
             score = 0.0
-            legal = _LEGAL_FORM.search(text)
+            # a legal form ends a company name ("Coolblue B.V.", "Lieferant GmbH"); one mid-sentence does not count
+            legal = _LEGAL_FORM.search(" ".join(text.split()[-3:]))
             if legal:
                 score = 0.8
             if top < 0.2:
@@ -447,8 +448,11 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
                 score = max(score, 0.7) + 0.08
             if score <= 0:
                 continue
-            if text[0].islower():
+            first_word = text.split()[0]
+            if first_word.isalpha() and first_word.islower():
                 score -= 0.3
+            if len(text.split()) > 6 and not legal:
+                score -= 0.4  # a sentence, not a name
             score -= 0.01 * min(rank, 20)
             out.append(Candidate("VendorName", text, seg.text, min(score, 0.9), ln.page, seg.bbox, "position",
                                  seg.conf, ln.index, extra={"legal": bool(legal)}))

@@ -141,6 +141,8 @@ def prepare(img: Image.Image) -> tuple[Image.Image, float, int, float]:
 
 #: Below this mean word confidence (or with fewer words) Tesseract's read is poor and RapidOCR gets a try.
 FALLBACK_MEAN_CONF = 0.72
+#: "auto" (Tesseract, RapidOCR when Tesseract reads poorly), "tesseract" or "rapidocr" (for measuring).
+OCR_ENGINE = os.environ.get("INVOICE_CAPTURE_OCR", "auto")
 FALLBACK_MIN_WORDS = 25
 
 
@@ -151,7 +153,13 @@ def ocr_image(img: Image.Image, number: int) -> Page:
     textured paper) are where RapidOCR's neural detector wins clearly, so it is the fallback, and the read with
     more confident text is kept.
     """
-    page = _tesseract_page(img, number)
+    if OCR_ENGINE == "rapidocr":
+        alt = _rapid_page(img, number)
+        if alt is not None:
+            return alt
+    page = tesseract_page(img, number)
+    if OCR_ENGINE == "tesseract":
+        return page
     confs = [w.conf for w in page.words]
     mean = sum(confs) / len(confs) if confs else 0.0
     if len(confs) >= FALLBACK_MIN_WORDS and mean >= FALLBACK_MEAN_CONF:
@@ -212,7 +220,7 @@ def _rapid_page(img: Image.Image, number: int) -> Page | None:
                 source="ocr", rotation=0)
 
 
-def _tesseract_page(img: Image.Image, number: int) -> Page:
+def tesseract_page(img: Image.Image, number: int) -> Page:
     """Read one page image with Tesseract. Word boxes are in the prepared (upright) image's pixels."""
     prepared, _scale, rotation, _skew = prepare(img)
     api = _api()

@@ -153,18 +153,19 @@ def ocr_image(img: Image.Image, number: int) -> Page:
     textured paper) are where RapidOCR's neural detector wins clearly, so it is the fallback, and the read with
     more confident text is kept.
     """
+    prepared, _scale, rotation, _skew = prepare(img)
     if OCR_ENGINE == "rapidocr":
-        alt = _rapid_page(img, number)
+        alt = _rapid_page(prepared, number, rotation)
         if alt is not None:
             return alt
-    page = tesseract_page(img, number)
+    page = _recognise(prepared, number, rotation)
     if OCR_ENGINE == "tesseract":
         return page
     confs = [w.conf for w in page.words]
     mean = sum(confs) / len(confs) if confs else 0.0
     if len(confs) >= FALLBACK_MIN_WORDS and mean >= FALLBACK_MEAN_CONF:
         return page
-    alt = _rapid_page(img, number)
+    alt = _rapid_page(prepared, number, rotation)
     if alt is not None and _mass(alt) > _mass(page):
         return alt
     return page
@@ -190,13 +191,12 @@ def _rapid_engine():
     return eng
 
 
-def _rapid_page(img: Image.Image, number: int) -> Page | None:
-    """RapidOCR (PP-OCR models inside the wheel). It returns lines; words get proportional x ranges."""
+def _rapid_page(prepared: Image.Image, number: int, rotation: int) -> Page | None:
+    """RapidOCR (PP-OCR models inside the wheel) on the upright page. Words get proportional x ranges."""
     eng = _rapid_engine()
     if eng is None:
         return None
-    upright = ImageOps.exif_transpose(img) or img
-    upright = upright.convert("RGB")
+    upright = prepared.convert("RGB")
     longest = max(upright.size)
     if longest > MAX_OCR_SIDE:
         k = MAX_OCR_SIDE / longest
@@ -217,12 +217,16 @@ def _rapid_page(img: Image.Image, number: int) -> Page | None:
                 words.append(Word(t, (a, y0, b, y1), number, float(score)))
                 pos += len(t) + 1
     return Page(number=number, width=float(upright.width), height=float(upright.height), words=words,
-                source="ocr", rotation=0)
+                source="ocr", rotation=rotation)
 
 
 def tesseract_page(img: Image.Image, number: int) -> Page:
     """Read one page image with Tesseract. Word boxes are in the prepared (upright) image's pixels."""
     prepared, _scale, rotation, _skew = prepare(img)
+    return _recognise(prepared, number, rotation)
+
+
+def _recognise(prepared: Image.Image, number: int, rotation: int) -> Page:
     api = _api()
     api.SetImage(prepared)
     api.Recognize()
@@ -230,7 +234,10 @@ def tesseract_page(img: Image.Image, number: int) -> Page:
     it = api.GetIterator()
     level = tesserocr.RIL.WORD
     for w in tesserocr.iterate_level(it, level):
-        text = w.GetUTF8Text(level)
+        try:
+            text = w.GetUTF8Text(level)
+        except RuntimeError:  # a blank page: Tesseract has nothing at this level
+            continue
         if not text or not text.strip():
             continue
         box = w.BoundingBox(level)

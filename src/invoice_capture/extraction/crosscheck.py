@@ -98,6 +98,12 @@ def choose_amounts(by_field: dict[str, list[Candidate]], items_total: Decimal | 
         elif s is None and x is not None and items_total is not None and abs(items_total - x.value) <= CENT:
             closed.add("InvoiceTotal")
             score += 0.4
+        # the equation is symmetric in subtotal and tax; tax rates stay below 100%, and without a discount
+        # (or a negative tax) the subtotal cannot exceed the total
+        if s is not None and t is not None and abs(t.value) >= abs(s.value) > 0:
+            score -= 2.5
+        if s is not None and x is not None and d is None and s.value > x.value * Decimal("1.001") > 0:
+            score -= 2.5
         # a value used for two different amount fields is suspicious unless the fields are equal by nature
         vals = [c for c in (x, s, t, d) if c is not None]
         if len({(c.page, c.bbox) for c in vals}) < len(vals):

@@ -29,6 +29,8 @@ from invoice_capture.extraction.normalize import (
 POSITION_SCORE = {"same": 0.92, "right": 0.9, "below": 0.8, "below2": 0.65}
 WEAK_FACTOR = 0.8
 
+#: "Facture n° 12 du 02/07/2015", "Rechnung Nr. 7 vom 05.03.2018", "Fattura n. 5 del 3/4/2025".
+DATE_PREPOSITIONS = frozenset({"vom", "du", "del", "van", "de fecha"})
 ID_FIELDS = frozenset({"InvoiceId", "PurchaseOrder", "CustomerId"})
 TEXT_FIELDS = frozenset({"PaymentTerm"})
 NAME_FIELDS = frozenset({"CustomerName", "VendorName"})
@@ -203,6 +205,8 @@ def label_candidates(layout: Layout, ctx: DocContext, skip_lines: set[int]) -> l
         for si, seg in enumerate(line.segments):
             hits = find_labels(seg.text)
             for hi, hit in enumerate(hits):
+                if hit.phrase in DATE_PREPOSITIONS and not any(h.field == "InvoiceId" for h in hits[:hi]):
+                    continue  # "du"/"vom"/"del" date an invoice only right after its number, not in prose
                 end = hits[hi + 1].start if hi + 1 < len(hits) else len(seg.text)
                 out.extend(_values_for_hit(layout, ctx, line, si, seg, hit, end, hi + 1 < len(hits)))
     return out

@@ -36,6 +36,8 @@ DEFAULT_MEMORY_BYTES = int(os.environ.get("INVOICE_CAPTURE_WORKER_MEMORY", str(3
 
 #: Below this vendor confidence the pictures on page 1 of a text PDF are OCR'd (a pasted-in letterhead).
 VENDOR_RETRY_BELOW = 0.75
+#: Letterheads are set in large type: 200 dpi reads them as well as 300 at half the OCR time.
+REGION_DPI = 200
 
 
 def extract_path(path: Path, display_name: str | None = None, *, einvoice: bool = True) -> ExtractedInvoice:
@@ -156,7 +158,7 @@ def _ocr_region(page: Any, box: tuple[float, float, float, float], number: int) 
     from invoice_capture.extraction.ocr import tesseract_page
 
     width, height = page.get_size()
-    scale = 300 / 72.0
+    scale = REGION_DPI / 72.0
     # pdfium's crop is what to cut from each side: left, bottom, right, top (points, bottom-left origin)
     crop = (box[0], height - box[3], width - box[2], box[1])
     bitmap = page.render(scale=scale, grayscale=True, crop=crop)
@@ -166,9 +168,7 @@ def _ocr_region(page: Any, box: tuple[float, float, float, float], number: int) 
         bitmap.close()
     if img.width < 20 or img.height < 10:
         return []
-    op = tesseract_page(img, number)
-    if op.rotation:
-        return []
+    op = tesseract_page(img, number, upright=True)
     k = (box[2] - box[0]) / max(op.width, 1.0)
     return [Word(w.text, (box[0] + w.x0 * k, box[1] + w.y0 * k, box[0] + w.x1 * k, box[1] + w.y1 * k), number,
                  w.conf) for w in op.words if w.conf > 0.4]

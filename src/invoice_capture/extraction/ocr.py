@@ -116,8 +116,11 @@ def estimate_skew(img: Image.Image, max_angle: float = 5.0) -> float:
     return float(round(best, 2)) if abs(best) >= 0.2 else 0.0
 
 
-def prepare(img: Image.Image) -> tuple[Image.Image, float, int, float]:
-    """Greyscale, upright, deskewed and sized for Tesseract. Returns (image, scale, rotation, skew)."""
+def prepare(img: Image.Image, upright: bool = False) -> tuple[Image.Image, float, int, float]:
+    """Greyscale, upright, deskewed and sized for Tesseract. Returns (image, scale, rotation, skew).
+
+    ``upright=True`` skips orientation and skew detection, for crops of a page already known to be upright.
+    """
     img = ImageOps.exif_transpose(img) or img
     if img.mode not in ("L", "1"):
         img = img.convert("RGB").convert("L") if img.mode in ("RGBA", "P", "LA", "CMYK") else img.convert("L")
@@ -125,11 +128,13 @@ def prepare(img: Image.Image) -> tuple[Image.Image, float, int, float]:
     scale = 1.0
     if longest > MAX_OCR_SIDE:
         scale = MAX_OCR_SIDE / longest
-    elif longest < MIN_OCR_SIDE:
+    elif longest < MIN_OCR_SIDE and not upright:
         scale = min(2.5, MIN_OCR_SIDE / longest)
     if scale != 1.0:
         img = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))),
                          Image.Resampling.LANCZOS if scale > 1 else Image.Resampling.BOX)
+    if upright:
+        return img, scale, 0, 0.0
     rotation = detect_rotation(img)
     if rotation:
         img = img.rotate(rotation, expand=True, fillcolor=255)
@@ -220,9 +225,9 @@ def _rapid_page(prepared: Image.Image, number: int, rotation: int) -> Page | Non
                 source="ocr", rotation=rotation)
 
 
-def tesseract_page(img: Image.Image, number: int) -> Page:
+def tesseract_page(img: Image.Image, number: int, upright: bool = False) -> Page:
     """Read one page image with Tesseract. Word boxes are in the prepared (upright) image's pixels."""
-    prepared, _scale, rotation, _skew = prepare(img)
+    prepared, _scale, rotation, _skew = prepare(img, upright=upright)
     return _recognise(prepared, number, rotation)
 
 

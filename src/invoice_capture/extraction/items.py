@@ -264,3 +264,64 @@ def items_sum(items: list[dict[str, Field]]) -> Decimal | None:
 
 def amounts_in(text: str, decimal_hint: str | None) -> list[Decimal]:
     return [v for _, _, v in find_amounts(text, decimal_hint)]
+
+
+def headerless_items(layout: Layout, target: Decimal, decimal_hint: str | None,
+                     before_line: int) -> list[dict[str, Field]]:
+    """Rows of a receipt or a table without a header: 'text ... amount' lines right above the totals.
+
+    Without a header nothing says where the table is, so the rows are accepted only when the arithmetic
+    proves them: their amounts must add up to ``target`` (the subtotal, or the total when there is none).
+    """
+    rows: list[dict[str, Field]] = []
+    lines = layout.lines
+    i = before_line - 1
+    skipped = 0
+    while i >= 0 and len(rows) < 60:
+        ln = lines[i]
+        if ln.page != lines[before_line].page:
+            break
+        text = " ".join(s.text for s in ln.segments)
+        found = find_amounts(text, decimal_hint)
+        segs = list(ln.segments)
+        if len(segs) > 1 and len(segs[-1].text.strip()) <= 2 and not any(c.isdigit() for c in segs[-1].text):
+            segs = segs[:-1]  # a till's tax flag after the price ("$899.99 S")
+        last = segs[-1]
+        if len(segs) == 1:  # "LG FLATSCREEN 65 $899.99": price glued to the text run
+            m = find_amounts(last.text, decimal_hint)
+            if m and m[-1][0] > 0 and any(c.isalpha() for c in last.text[: m[-1][0]]):
+                head, tail = last.sub(0, m[-1][0]), last.sub(m[-1][0], len(last.text))
+                if head is not None and tail is not None:
+                    segs = [head, tail]
+                    last = tail
+        desc_words = [w for s in segs[:-1] for w in s.words] if len(segs) > 1 else []
+        if found and desc_words and any(c.isalpha() for c in " ".join(w.text for w in desc_words)) and \
+                find_amounts(last.text, decimal_hint) and not find_labels(segs[0].text):
+            amount = find_amounts(last.text, decimal_hint)[-1][2]
+            qty = None
+            m = re.match(r"^(\d{1,3})\s+(?=\D)", segs[0].text)
+            desc = desc_words
+            if m:
+                qty = Decimal(m.group(1))
+                desc = desc_words[1:] or desc_words
+            row = {"Description": _field(" ".join(w.text for w in desc), desc),
+                   "Amount": _field(amount, last.words)}
+            if qty is not None:
+                row["Quantity"] = _field(qty, desc_words[:1])
+            rows.append(row)
+            skipped = 0
+            total = sum((r["Amount"].value for r in rows), Decimal(0))
+            if abs(total - target) <= Decimal("0.011"):
+                rows.reverse()
+                for r in rows:
+                    for f in r.values():
+                        f.confidence = max(f.confidence, 0.85 if f is r["Amount"] else f.confidence)
+                return rows
+            if total > abs(target) + Decimal("0.011"):
+                return []
+        else:
+            skipped += 1
+            if skipped > 2:
+                return []
+        i -= 1
+    return []

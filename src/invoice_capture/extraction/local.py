@@ -25,7 +25,7 @@ from invoice_capture.extraction.fields import (
     pattern_candidates,
     vendor_candidates,
 )
-from invoice_capture.extraction.items import check_items, find_tables, items_sum
+from invoice_capture.extraction.items import check_items, find_tables, headerless_items, items_sum
 from invoice_capture.extraction.layout import Layout
 from invoice_capture.extraction.model import AMOUNT_FIELDS, DATE_FIELDS, Field
 from invoice_capture.extraction.normalize import (
@@ -91,6 +91,10 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     if "TotalDiscount" in fields:  # reported as a positive amount (Azure's convention), however it is printed
         fields["TotalDiscount"].value = abs(fields["TotalDiscount"].value)
     warnings.extend(choice.notes)
+    if not items:
+        anchor = choice.chosen.get("SubTotal") or choice.chosen.get("InvoiceTotal")
+        if anchor is not None and anchor.value:
+            items = headerless_items(layout, anchor.value, ctx.decimal_hint, anchor.line)
     if total_items is not None and "SubTotal" in fields and "SubTotal" in choice.closed:
         for it in items:
             if "Amount" in it:

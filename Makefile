@@ -2,17 +2,18 @@
 SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
-UV := $(shell command -v uv 2>/dev/null || echo $(VENV)-tools/bin/uv)
+UV := $(VENV)-tools/bin/uv
 ARGS ?= --help
 
 .PHONY: setup run test lint fmt bench eval synth clean
 
+# uv (pinned) in its own venv, so a fresh machine needs nothing but python3
 $(UV):
 	$(PY) -m venv $(VENV)-tools
-	$(VENV)-tools/bin/pip install --quiet "uv>=0.5,<1"
+	$(VENV)-tools/bin/pip install --quiet "uv==0.13.8"
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PY)
+	$(UV) sync --frozen --extra dev --python $(PY) --link-mode copy
 	touch $@
 
 setup: $(VENV)/.synced

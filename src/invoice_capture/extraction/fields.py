@@ -226,7 +226,10 @@ def _values_for_hit(
         return  # "Lieferant GmbH" is a name that starts with a label word; "Lieferant: X" is a label
     label_words = seg.words_in(hit.start, hit.end)
     lx0, lx1 = label_words[0].x0, label_words[-1].x1
-    weak = WEAK_FACTOR if hit.weak else 1.0
+    # a generic word ("Date", "Invoice") followed by a colon is a label all the same: "DATE: 11/15/2019"
+    # ("Account holder:" stays weak: the colon makes it a label, not the vendor's)
+    colon = seg.text[hit.end:end].lstrip().startswith(":") and name not in NAME_FIELDS
+    weak = WEAK_FACTOR if hit.weak and not colon else 1.0
     rest, skip = _strip_lead(seg.text[hit.end:end])
     if name in ADDRESS_BLOCK_FIELDS:
         if not rest.strip():
@@ -329,7 +332,7 @@ def _cand(name: str, pv: tuple[Any, str, float], score: float, words, method: st
     return Candidate(
         field=name, value=value, text=text, score=score * fit, page=words[0].page,
         bbox=union(w.bbox for w in words), method=method, conf=min(w.conf for w in words), line=line,
-        extra={"label": hit.phrase} if hit else {},
+        extra={"label": hit.phrase, "weak": hit.weak} if hit else {},
     )
 
 

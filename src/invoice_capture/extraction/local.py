@@ -61,6 +61,12 @@ def _field(c: Candidate, confidence: float) -> Field:
                  bbox=c.bbox, method=c.method)
 
 
+def _rank(c: Candidate) -> tuple[float, bool, int]:
+    """Best score first; on a tie the specific label ("Invoice Date") beats the generic one ("Date"), then the
+    earlier line."""
+    return (-round(c.score, 3), bool(c.extra.get("weak")), c.line)
+
+
 def _reader(c: Candidate) -> float:
     """How much the reader's (OCR) confidence discounts a value: clean text layers cost nothing."""
     return 0.55 + 0.45 * c.conf
@@ -104,7 +110,7 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     taken: set[tuple[int, tuple]] = set()
     for name in ("InvoiceId", "PurchaseOrder", "CustomerId"):
         best = None
-        for c in sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line)):
+        for c in sorted(by_field.get(name, []), key=_rank):
             if (c.page, c.bbox) in taken:
                 continue
             best = c
@@ -117,7 +123,7 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
 
     # --- dates
     for name in sorted(DATE_FIELDS):
-        cs = sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line))
+        cs = sorted(by_field.get(name, []), key=_rank)
         if cs:
             fields[name] = _field(cs[0], min(0.95, cs[0].score * _reader(cs[0])))
     if "InvoiceDate" not in fields:
@@ -138,7 +144,7 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
 
     # --- text fields
     for name in ("PaymentTerm", "ShippingAddress"):
-        cs = sorted(by_field.get(name, []), key=lambda c: (-c.score, c.line))
+        cs = sorted(by_field.get(name, []), key=_rank)
         if cs:
             fields[name] = _field(cs[0], min(0.85, cs[0].score * _reader(cs[0])))
 
@@ -146,7 +152,7 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     parties = section_parties(layout) + sender_line_parties(layout)
     customer_lines: set[int] = set()
     cust = [p for p in parties if p.role == "customer"]
-    ccands = sorted(by_field.get("CustomerName", []), key=lambda c: (-c.score, c.line))
+    ccands = sorted(by_field.get("CustomerName", []), key=_rank)
     best_party = max(cust, key=lambda p: p.name.score) if cust else None
     if best_party is not None and (not ccands or best_party.name.score >= ccands[0].score):
         c = best_party.name

@@ -1823,6 +1823,21 @@ def _title(ctx: Ctx, x: float, y: float, align: str = "left", size_delta: float 
     return y + size * 1.4
 
 
+def _vendor_left_meta_right(ctx: Ctx, vlines: list, gap: float) -> float:
+    """Vendor block top-left, title and 'label: value' block top-right; returns the y below both.
+
+    The right column starts below the vendor block when the two would collide.
+    """
+    doc, st, inv = ctx.doc, ctx.st, ctx.inv
+    y_left = draw_lines(doc, st, st.ml, st.mt, vlines)
+    x1 = doc.w - st.mr
+    pairs = meta_pairs(st, inv)
+    top = st.mt if st.ml + lines_width(vlines) + 24 < x1 - max(meta_width(st, pairs), 150) else y_left + 10
+    y_right = _title(ctx, x1, top, "right")
+    y_right = meta_lines(doc, st, pairs, x1, y_right + 4)
+    return max(y_left, y_right) + gap
+
+
 def layout_classic(ctx: Ctx) -> None:
     """Vendor top-left, title and "label: value" meta top-right, bill-to below, totals as right-aligned
     lines."""
@@ -1833,14 +1848,7 @@ def layout_classic(ctx: Ctx) -> None:
         cols = _vendor_footer_columns(ctx, bank=True, tax=not tax_in_header, contact=False)
         ctx.footer = _page_footer(ctx, cols)
     vlines = vendor_lines(st, inv, doc, name_size=st.fs(5), contact=True, tax=tax_in_header)
-    y_left = draw_lines(doc, st, st.ml, st.mt, vlines)
-    x1 = doc.w - st.mr
-    pairs = meta_pairs(st, inv)
-    # the right column starts below the vendor block when the two would collide
-    top = st.mt if st.ml + lines_width(vlines) + 24 < x1 - max(meta_width(st, pairs), 150) else y_left + 10
-    y_right = _title(ctx, x1, top, "right")
-    y_right = meta_lines(doc, st, pairs, x1, y_right + 4)
-    y = max(y_left, y_right) + 18
+    y = _vendor_left_meta_right(ctx, vlines, 18)
     y_c, y_s = parties_row(doc, st, inv, y, 0.45)
     y = _items_and_totals(ctx, max(y_c, y_s) + 18, st.rng.choice(["lines", "lines", "lines_tight"]))
     _finish(ctx, y, bank_block=ctx.footer is None)
@@ -1987,16 +1995,10 @@ def layout_two_page(ctx: Ctx) -> None:
     ctx.footer = _page_footer(ctx, _vendor_footer_columns(ctx, bank=True, tax=True, contact=False),
                               pageno=True)
     vlines = vendor_lines(st, inv, doc, name_size=st.fs(4), contact=True, tax=False)
-    y_left = draw_lines(doc, st, st.ml, st.mt, vlines)
-    x1 = doc.w - st.mr
-    pairs = meta_pairs(st, inv)
-    top = st.mt if st.ml + lines_width(vlines) + 24 < x1 - max(meta_width(st, pairs), 150) else y_left + 10
-    y_right = _title(ctx, x1, top, "right")
-    y_right = meta_lines(doc, st, pairs, x1, y_right + 4)
-    y = max(y_left, y_right) + 16
+    y = _vendor_left_meta_right(ctx, vlines, 16)
     y = customer_block(doc, st, inv, st.ml, y)
     if chance(st.rng, 0.6):
-        y = paragraph(doc, st, st.rng.choice(l10n.TEXTS[inv.lang]["intro"]), st.ml, y + 8, x1 - st.ml,
+        y = paragraph(doc, st, st.rng.choice(l10n.TEXTS[inv.lang]["intro"]), st.ml, y + 8, doc.w - st.mr - st.ml,
                       st.fs())
     k = max(1, min(len(inv.items) - 2, int(len(inv.items) * st.rng.uniform(0.45, 0.7))))
     y = _items_and_totals(ctx, y + 14, st.rng.choice(["lines", "box", "table"]), break_after=k)

@@ -46,6 +46,7 @@ import datetime as dt
 import io
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -419,16 +420,7 @@ def _parse_cii(root: Any, out: _Builder) -> tuple[str, list[dict[str, Field]], l
     out.date(f, "ServiceStartDate", _first(period, "StartDateTime"), iso=False)
     out.date(f, "ServiceEndDate", _first(period, "EndDateTime"), iso=False)
 
-    out.amount(f, "SubTotal", _sub_total(totals, "TaxBasisTotalAmount", "LineTotalAmount"))
-    out.amount(f, "TotalDiscount", _first(totals, "AllowanceTotalAmount"))
-    out.amount(f, "TotalTax", _in_currency(_all(totals, "TaxTotalAmount"), currency))
-    out.amount(f, "InvoiceTotal", _first(totals, "GrandTotalAmount"))
-    out.amount(f, "AmountDue", _first(totals, "DuePayableAmount"))
-    extra += _summary_lines(
-        totals,
-        (("Line total", "LineTotalAmount"), ("Charges", "ChargeTotalAmount"),
-         ("Prepaid", "TotalPrepaidAmount"), ("Rounding", "RoundingAmount")),
-    )
+    extra += _totals(out, f, totals, _all(totals, "TaxTotalAmount"), currency, _CII_TOTALS)
 
     payments = []
     for means in _all(settlement, "SpecifiedTradeSettlementPaymentMeans"):
@@ -500,6 +492,39 @@ def _nonzero(*elements: Any) -> bool:
         except (InvalidOperation, ValueError):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class _TotalsNames:
+    """Where each syntax keeps the document totals (EN 16931 BT-106..BT-115 under two spellings)."""
+
+    tax_basis: str
+    line_total: str
+    grand_total: str
+    due: str
+    prepaid: str
+    rounding: str
+
+
+_CII_TOTALS = _TotalsNames("TaxBasisTotalAmount", "LineTotalAmount", "GrandTotalAmount", "DuePayableAmount",
+                           "TotalPrepaidAmount", "RoundingAmount")
+_UBL_TOTALS = _TotalsNames("TaxExclusiveAmount", "LineExtensionAmount", "TaxInclusiveAmount", "PayableAmount",
+                           "PrepaidAmount", "PayableRoundingAmount")
+
+
+def _totals(out: _Builder, f: dict[str, Field], totals: Any, taxes: list[Any], currency: str | None,
+            names: _TotalsNames) -> list[str]:
+    """The amount fields of either syntax, and the summary lines for ``content``."""
+    out.amount(f, "SubTotal", _sub_total(totals, names.tax_basis, names.line_total))
+    out.amount(f, "TotalDiscount", _first(totals, "AllowanceTotalAmount"))
+    out.amount(f, "TotalTax", _in_currency(taxes, currency))
+    out.amount(f, "InvoiceTotal", _first(totals, names.grand_total))
+    out.amount(f, "AmountDue", _first(totals, names.due))
+    return _summary_lines(
+        totals,
+        (("Line total", names.line_total), ("Charges", "ChargeTotalAmount"),
+         ("Prepaid", names.prepaid), ("Rounding", names.rounding)),
+    )
 
 
 def _summary_lines(totals: Any, names: Iterable[tuple[str, str]]) -> list[str]:
@@ -636,16 +661,7 @@ def _parse_ubl(
     out.date(f, "ServiceEndDate", _first(period, "EndDate"), iso=True)
 
     totals = _first(root, "LegalMonetaryTotal")
-    out.amount(f, "SubTotal", _sub_total(totals, "TaxExclusiveAmount", "LineExtensionAmount"))
-    out.amount(f, "TotalDiscount", _first(totals, "AllowanceTotalAmount"))
-    out.amount(f, "TotalTax", _in_currency(_all(root, "TaxTotal/TaxAmount"), currency))
-    out.amount(f, "InvoiceTotal", _first(totals, "TaxInclusiveAmount"))
-    out.amount(f, "AmountDue", _first(totals, "PayableAmount"))
-    extra += _summary_lines(
-        totals,
-        (("Line total", "LineExtensionAmount"), ("Charges", "ChargeTotalAmount"),
-         ("Prepaid", "PrepaidAmount"), ("Rounding", "PayableRoundingAmount")),
-    )
+    extra += _totals(out, f, totals, _all(root, "TaxTotal/TaxAmount"), currency, _UBL_TOTALS)
 
     payments = []
     for means in _all(root, "PaymentMeans"):

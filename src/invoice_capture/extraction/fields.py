@@ -315,10 +315,15 @@ def _block_below(layout: Layout, line: Line, x0: float, x1: float, name: str, hi
     _, first = below[0]
     parts = [first.text.strip()]
     boxes = [first.bbox]
-    addr = address_below(layout, first.line_index, first.bbox[0])
+    from invoice_capture.extraction.parties import address_block  # parties builds on this module
+
+    addr = address_block(layout, first.line_index, first.bbox[0])
     if addr:
-        parts.append(addr[0])
-        boxes.append(addr[1])
+        address, recipient, box, _lines = addr
+        if recipient:
+            parts.append(recipient)
+        parts.append(address)
+        boxes.append(box)
     text = ", ".join(parts)
     if not any(c.isdigit() for c in text):
         return
@@ -465,35 +470,3 @@ def vendor_candidates(layout: Layout, customer_lines: set[int], skip_lines: set[
                                  seg.conf, ln.index, extra={"legal": bool(legal)}))
     return out
 
-
-def address_below(layout: Layout, line_index: int, x0: float, max_lines: int = 3) -> tuple[str, BBox, list[int]] | None:
-    """The address lines printed under a name (same column, tight line spacing)."""
-    start = layout.lines[line_index]
-    parts: list[str] = []
-    boxes: list[BBox] = []
-    used: list[int] = []
-    prev = start
-    for ln in layout.lines[line_index + 1: line_index + 1 + max_lines + 2]:
-        if ln.page != start.page or ln.bbox[1] - prev.bbox[3] > 1.2 * max(prev.height, 1.0):
-            break
-        seg = next((s for s in ln.segments if abs(s.bbox[0] - x0) < 6), None)
-        if seg is None:
-            break
-        t = seg.text.strip()
-        if find_labels(t) and _is_label_only(t):
-            break
-        if re.search(r"@|www\.|https?:|\b(tel|fax|phone|telefon|email|e-mail)\b", t, re.IGNORECASE):
-            break
-        parts.append(t.rstrip(","))
-        boxes.append(seg.bbox)
-        used.append(ln.index)
-        prev = ln
-        if len(parts) >= max_lines:
-            break
-    if not parts or not any(any(c.isdigit() for c in p) for p in parts):
-        return None
-    return ", ".join(parts), union(boxes), used
-
-
-def decimal_or_none(v: Any) -> Decimal | None:
-    return v if isinstance(v, Decimal) else None

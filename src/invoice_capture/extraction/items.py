@@ -262,10 +262,6 @@ def items_sum(items: list[dict[str, Field]]) -> Decimal | None:
     return sum(vals, Decimal(0)) if vals else None
 
 
-def amounts_in(text: str, decimal_hint: str | None) -> list[Decimal]:
-    return [v for _, _, v in find_amounts(text, decimal_hint)]
-
-
 def headerless_items(layout: Layout, target: Decimal, decimal_hint: str | None,
                      before_line: int) -> list[dict[str, Field]]:
     """Rows of a receipt or a table without a header: 'text ... amount' lines right above the totals.

@@ -138,14 +138,14 @@ def parse_value(field_name: str, text: str, ctx: DocContext) -> tuple[Any, str, 
         tok = m.group(1).rstrip(".,:;")
         if not any(c.isdigit() for c in tok) and not (len(tok) >= 4 and tok.isupper()):
             return None
-        if find_labels(tok):  # a label word, not a value
-            hits = find_labels(tok)
-            if hits and hits[0].end - hits[0].start >= len(tok) - 1:
-                return None
-        if find_dates(tok) and find_dates(tok)[0][1] - find_dates(tok)[0][0] == len(tok):
-            return None
         if len(tok) > 40:
             return None
+        hits = find_labels(tok)
+        if hits and hits[0].end - hits[0].start >= len(tok) - 1:
+            return None  # a label word, not a value
+        dates = find_dates(tok)
+        if dates and dates[0][1] - dates[0][0] == len(tok):
+            return None  # a date, not an id
         return tok, tok, 1.0 if any(c.isdigit() for c in tok) else 0.7
     if field_name == "VendorTaxId":
         ids = find_vat_ids(text)

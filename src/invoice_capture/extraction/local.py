@@ -232,17 +232,18 @@ def extract_visual(layout: Layout) -> tuple[dict[str, Field], list[dict[str, Fie
     cur_text = " ".join(f.text for n, f in fields.items() if n in AMOUNT_FIELDS)
     near = detect_currencies(cur_text)
     near_code, near_conf = resolve_currency(near, country=ctx.country, language=ctx.language)
-    all_code, all_conf = resolve_currency(detect_currencies(text), country=ctx.country, language=ctx.language)
+    doc_currencies = detect_currencies(text)
+    all_code, all_conf = resolve_currency(doc_currencies, country=ctx.country, language=ctx.language)
     code, conf = (near_code, near_conf) if near_code and near_conf >= all_conf * 0.8 else (all_code, all_conf)
     country_code = currency_for_country(ctx.country) if ctx.country else None
     ocr = any(p.source == "ocr" for p in layout.pages)
     if code and country_code and code != country_code:
-        if ocr and any(c[0] == country_code for c in detect_currencies(text)):
+        if ocr and any(c[0] == country_code for c in doc_currencies):
             code, conf = country_code, 0.6
         else:
             conf = min(conf, 0.75)
     if code and ocr:
-        conf = min(conf, 0.88 if any(c[3] >= 1.0 for c in detect_currencies(text)) else 0.8)
+        conf = min(conf, 0.88 if any(c[3] >= 1.0 for c in doc_currencies) else 0.8)
     if code:
         anchor = next((f for n, f in fields.items() if n in AMOUNT_FIELDS), None)
         fields["CurrencyCode"] = Field(code, code, round(min(0.97, conf), 3), anchor.page if anchor else None,

@@ -248,10 +248,6 @@ def _iso_date(element: Any) -> tuple[dt.date, str] | None:
     return dt.date.fromisoformat(text[:10]), text
 
 
-def _format_amount(value: Decimal) -> str:
-    return f"{value:f}"
-
-
 class _Builder:
     """Collects fields and warnings; each value comes verbatim from one element (a few for addresses)."""
 

@@ -116,7 +116,7 @@ def _extract_pdf(data: bytes, name: str, einvoice: bool, timings: dict[str, floa
                 t_text += time.perf_counter() - t
                 t = time.perf_counter()
                 if not text_layer_is_usable(tp):
-                    img, _scale = render_page(page)
+                    img = render_page(page)
                     op = _ocr(img, i + 1)
                     # report OCR boxes in PDF points like text-layer boxes, so every PDF page has one unit
                     k = max(tp.width, tp.height) / max(op.width, op.height)

@@ -18,7 +18,6 @@ from invoice_capture.extraction.layout import Layout, Line, union
 from invoice_capture.extraction.model import Field, Word
 from invoice_capture.extraction.normalize import find_amounts, parse_amount
 
-NUMERIC = ("Quantity", "UnitPrice", "Amount", "TaxRate", "Tax")
 TOTAL_FIELDS = {"SubTotal", "InvoiceTotal", "AmountDue", "TotalTax", "TotalDiscount", "PreviousUnpaidBalance"}
 _RATE = re.compile(r"^(\d{1,2}(?:[.,]\d{1,2})?)\s*%?$")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 _NO = r"(?:no|nr|nbr|num|number|nummer|numero|n|#|n°|n º|nº|no\.)"
 
@@ -1158,8 +1158,13 @@ def _compiled(table_name: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple(out)
 
 
-def find_labels(text: str, table: str = "fields") -> list[LabelHit]:
-    """All label phrases in ``text``; of overlapping hits only the longest survives."""
+@lru_cache(maxsize=8192)
+def find_labels(text: str, table: str = "fields") -> tuple[LabelHit, ...]:
+    """All label phrases in ``text``; of overlapping hits only the longest survives.
+
+    Cached: the field finder, the item-table reader, the party reader and the vendor scorer all ask about the
+    same segments, and each call runs ~20 compiled patterns.
+    """
     folded = fold(text)
     hits: list[LabelHit] = []
     for name, pat in _compiled(table):
@@ -1173,4 +1178,4 @@ def find_labels(text: str, table: str = "fields") -> list[LabelHit]:
         if all(h.end <= k.start or h.start >= k.end for k in kept):
             kept.append(h)
     kept.sort(key=lambda h: h.start)
-    return kept
+    return tuple(kept)

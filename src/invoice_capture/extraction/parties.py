@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from invoice_capture.extraction.fields import Candidate, _is_label_only
-from invoice_capture.extraction.labels import find_labels
+from invoice_capture.extraction.labels import LabelHit, find_labels
 from invoice_capture.extraction.layout import Layout, Line, Segment, union
 from invoice_capture.extraction.model import BBox
 from invoice_capture.extraction.normalize import country_from_text
@@ -82,20 +82,10 @@ def _line_value(line: Line) -> tuple[str, Segment] | None:
     return first.text.strip(), first
 
 
-def _is_label_line(line: Line) -> bool:
-    first = line.segments[0].text
-    hits = find_labels(first)
-    return bool(hits) and hits[0].start == 0
-
-
-def _label_field(line: Line) -> str | None:
+def _lead_label(line: Line) -> LabelHit | None:
+    """The label a line starts with ("Name:", "Anschrift:", "Bill to"), if any."""
     hits = find_labels(line.segments[0].text)
-    return hits[0].field if hits and hits[0].start == 0 else None
-
-
-def _label_phrase(line: Line) -> str | None:
-    hits = find_labels(line.segments[0].text)
-    return hits[0].phrase if hits and hits[0].start == 0 else None
+    return hits[0] if hits and hits[0].start == 0 else None
 
 
 def section_parties(layout: Layout) -> list[Party]:
@@ -119,7 +109,8 @@ def section_parties(layout: Layout) -> list[Party]:
                 break
             if abs(nxt.bbox[0] - ln.bbox[0]) > 3 * max(ln.height, 1.0) and nxt.bbox[0] < ln.bbox[0]:
                 break
-            f = _label_field(nxt)
+            lead = _lead_label(nxt)
+            f = lead.field if lead else None
             if f in ("VendorName", "CustomerName") and len(nxt.segments) == 1 and _is_label_only(nxt.segments[0].text):
                 break
             if len(nxt.segments) >= 3:
@@ -139,11 +130,12 @@ def _read_block(role: str, body: list[Line], header: int, own_field: str) -> Par
     used: set[int] = {header}
     in_address = False
     for ln in body:
-        phrase = _label_phrase(ln)
-        if phrase is not None:
+        lead = _lead_label(ln)
+        phrase = lead.phrase if lead else None
+        if lead is not None:
             in_address = False
             val = _line_value(ln)
-            if (phrase == "name" or _label_field(ln) == own_field) and val and name is None:
+            if (phrase == "name" or lead.field == own_field) and val and name is None:
                 name = _name_cand(role, val[0], val[1], ln, 0.9)
                 used.add(ln.index)
             elif phrase in ("anschrift", "adresse", "address", "adres", "direccion", "indirizzo") and val:
@@ -257,7 +249,7 @@ def address_block(
         if seg is None:
             break
         t = seg.text.strip()
-        if _is_label_line(ln) or (find_labels(t) and _is_label_only(t)):
+        if _lead_label(ln) is not None or (find_labels(t) and _is_label_only(t)):
             if rows or skipped >= 2:
                 break
             skipped += 1

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from invoice_capture.extraction.model import ExtractionError, Page, Word
 
@@ -132,7 +133,7 @@ def image_regions(page: pdfium.PdfPage, text_page: Page) -> list[tuple[float, fl
     return out
 
 
-def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI, max_side: int = 5000):
+def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI, max_side: int = 5000) -> Image.Image:
     """Rasterise a page to a greyscale PIL image for OCR, bounded in pixels whatever the page size says."""
     width, height = page.get_size()
     scale = dpi / 72.0
@@ -141,6 +142,6 @@ def render_page(page: pdfium.PdfPage, dpi: int = OCR_DPI, max_side: int = 5000):
         scale *= max_side / longest
     bitmap = page.render(scale=scale, grayscale=True)
     try:
-        return bitmap.to_pil(), scale
+        return bitmap.to_pil()
     finally:
         bitmap.close()

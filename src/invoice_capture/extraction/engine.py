@@ -225,10 +225,15 @@ def _worker(conn: Connection, memory_bytes: int) -> None:
 class IsolatedExtractor:
     """Extract files one by one in a worker process with a deadline and a memory ceiling."""
 
-    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, memory_bytes: int = DEFAULT_MEMORY_BYTES) -> None:
+    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, memory_bytes: int = DEFAULT_MEMORY_BYTES,
+                 start_method: str = "fork") -> None:
+        """``start_method="forkserver"`` for a multi-threaded parent (the service): forking a process whose other
+        threads may hold locks can deadlock the child; the CLI is single-threaded and forks faster."""
         self.timeout_s = timeout_s
         self.memory_bytes = memory_bytes
-        self._ctx = mp.get_context("fork")
+        self._ctx = mp.get_context(start_method)
+        if start_method == "forkserver":
+            self._ctx.set_forkserver_preload([__name__])
         self._proc: Any = None
         self._conn: Connection | None = None
 
@@ -239,18 +244,23 @@ class IsolatedExtractor:
         child.close()
         self._conn = parent
 
+    def start(self) -> None:
+        """Start the worker if it is not running (``extract`` does this too; call it to pay the start-up early)."""
+        if self._proc is None or not self._proc.is_alive():
+            self._start()
+
     def _stop(self) -> None:
         if self._proc is not None:
             self._proc.kill()
             self._proc.join(5)
         self._proc = self._conn = None
 
-    def extract(self, path: str, *, einvoice: bool = True) -> dict[str, Any]:
-        """The contract's JSON object for ``path``: a result, or ``{"file", "error"}``."""
-        if self._proc is None or not self._proc.is_alive():
-            self._start()
+    def extract(self, path: str, *, einvoice: bool = True, name: str | None = None) -> dict[str, Any]:
+        """The contract's JSON object for ``path`` (reported as ``name``): a result, or ``{"file", "error"}``."""
+        self.start()
         assert self._conn is not None
-        self._conn.send((path, path, einvoice))
+        name = name if name is not None else path
+        self._conn.send((path, name, einvoice))
         if self._conn.poll(self.timeout_s):
             try:
                 _status, payload = self._conn.recv()
@@ -259,11 +269,11 @@ class IsolatedExtractor:
                 pass
             self._stop()
             return ExtractionError("crashed", "Reading this file crashed the reader; it may be damaged or "
-                                   "crafted. Send the original again or a PDF export.").to_json(path)
+                                   "crafted. Send the original again or a PDF export.").to_json(name)
         self._stop()
         return ExtractionError(
             "timeout", f"Reading this file took longer than {self.timeout_s:.0f} s and was stopped. A very large "
-            "or unusual scan can do this: send a smaller scan (300 dpi) or a PDF export.").to_json(path)
+            "or unusual scan can do this: send a smaller scan (300 dpi) or a PDF export.").to_json(name)
 
     def close(self) -> None:
         if self._conn is not None:

@@ -1,0 +1,142 @@
+"""Composition root: settings -> store -> jobs -> review service -> bot -> one aiohttp app.
+
+``python app.py`` serves, on HOST:PORT (127.0.0.1:3978 by default):
+  /api/messages   the Bot Framework endpoint (Teams, or the Microsoft 365 Agents Playground locally)
+  /healthz        liveness + database check
+  /               the upload page; /api/invoices the REST API behind it
+Everything else (SQLite file, originals) lives under DATA_DIR. See README.md for settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bot/ and cards/ live beside this file
+
+from bot.handler import InvoiceBot
+from bot.proactive import CardKeeper
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from sqlalchemy import text
+
+from invoice_capture.config import Settings
+from invoice_capture.extraction.pool import ExtractorPool
+from invoice_capture.ingest.rest import MAX_REQUEST, RestApi
+from invoice_capture.jobs import Jobs
+from invoice_capture.review.service import ReviewService
+from invoice_capture.store.blobs import LocalBlobStore
+from invoice_capture.store.db import Database
+
+log = logging.getLogger("invoice_capture.app")
+
+SERVICE = web.AppKey("service", ReviewService)
+BOT = web.AppKey("bot", InvoiceBot)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+class _BotConfig:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, s: Settings) -> None:
+        self.APP_ID = s.app_id
+        self.APP_PASSWORD = s.app_password
+        self.APP_TYPE = s.app_type
+        self.APP_TENANTID = s.app_tenant_id
+
+
+def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web.Application:
+    """The whole service as an aiohttp app; start-up (migrations, jobs, resume) runs in on_startup."""
+    s = settings or Settings()
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(s.db_url)
+    jobs = Jobs(s.jobs_broker, concurrency=max(1, s.extract_workers))
+    pool = extractor or ExtractorPool(s.extract_workers, timeout_s=s.extract_timeout_s)
+    service = ReviewService(db, LocalBlobStore(s.blob_dir), jobs, pool, role_map=s.role_map())
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(s)))
+    bot = InvoiceBot(service, app_id=s.app_id, default_tenant=s.default_tenant,
+                     download_hosts=frozenset(h.strip().lower() for h in s.download_hosts.split(",") if h.strip()),
+                     token=_token_provider(s))
+    bot.adapter = adapter
+    service.listeners.append(CardKeeper(bot))
+
+    async def on_error(ctx: TurnContext, error: Exception) -> None:
+        log.exception("unhandled error in a turn", exc_info=error)
+        if ctx.activity.type == "message":
+            await ctx.send_activity("Something went wrong on my side; it has been logged. Please try again.")
+
+    adapter.on_turn_error = on_error
+
+    async def messages(request: web.Request) -> web.StreamResponse:
+        response = await adapter.process(request, bot)
+        return response if response is not None else web.Response(status=201)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        async with db.read() as session:
+            await session.execute(text("SELECT 1"))
+        return web.json_response({"status": "ok", "database": db.engine.dialect.name, "jobs": jobs.url.split(":")[0],
+                                  "auth": "on" if s.auth_enabled else "off"})
+
+    async def startup(_app: web.Application) -> None:
+        if not s.auth_enabled:
+            log.warning("*** AUTH IS OFF: no MicrosoftAppId is set, so /api/messages accepts unsigned requests. "
+                        "Fine for the Agents Playground on 127.0.0.1; set MicrosoftAppId/MicrosoftAppPassword "
+                        "before exposing this service. ***")
+        if not s.api_key:
+            log.warning("*** No API_KEY is set: the upload page and /api/invoices are open to anyone who can reach "
+                        "%s:%s. ***", s.host, s.port)
+        await db.migrate()
+        await jobs.start()
+        if hasattr(pool, "warm_up"):
+            pool.warm_up()
+        await service.resume()
+        log.info("invoice-capture ready on http://%s:%s (database %s, jobs %s)", s.host, s.port,
+                 db.engine.dialect.name, jobs.url.split(":")[0])
+
+    async def cleanup(_app: web.Application) -> None:
+        await bot.idle()
+        await jobs.stop()
+        if bot._http is not None:
+            await bot._http.close()
+        if hasattr(pool, "close"):
+            pool.close()
+        await db.close()
+
+    app = web.Application(client_max_size=MAX_REQUEST)
+    app[SETTINGS], app[SERVICE], app[BOT] = s, service, bot
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.add_routes(RestApi(service, api_key=s.api_key, default_tenant=s.default_tenant).routes())
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    return app
+
+
+def _token_provider(s: Settings) -> Any:
+    """The bot's own token, for pasted images on the Bot Framework attachment service (None when auth is off)."""
+    if not s.auth_enabled:
+        return None
+    from botframework.connector.auth import MicrosoftAppCredentials
+
+    creds = MicrosoftAppCredentials(s.app_id, s.app_password, channel_auth_tenant=s.app_tenant_id or None)
+
+    async def token() -> str | None:
+        import asyncio
+
+        return await asyncio.to_thread(creds.get_access_token)
+
+    return token
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    s = Settings()
+    web.run_app(build_app(s), host=s.host, port=s.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Find the files in a Teams message and download them.
+
+Teams sends a file dropped into a 1:1 chat as an attachment of type
+``application/vnd.microsoft.teams.file.download.info`` whose ``content.downloadUrl`` is a short-lived,
+pre-authenticated link; a pasted image arrives as an ``image/*`` attachment whose ``contentUrl`` is on the Bot
+Framework's attachment service and needs the bot's token. Files shared in channels and group chats are not sent
+to bots at all (only an HTML card linking to SharePoint) - ``unreachable_files`` spots those so the bot can say
+what set-up is needed instead of ignoring them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import mimetypes
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import aiohttp
+from botbuilder.schema import Activity
+
+FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
+#: Download ceiling: above the 50 MiB accepted size so an oversized file is still kept (and refused with a
+#: clear message), but a bounded amount of memory.
+MAX_DOWNLOAD = 200 * 1024 * 1024
+
+TokenProvider = Callable[[], Awaitable[str | None]]
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    name: str
+    url: str
+    needs_token: bool  # inline images on the attachment service need the bot's bearer token
+
+
+class DownloadError(Exception):
+    """The file could not be fetched; ``message`` is for the user."""
+
+
+def incoming_files(activity: Activity) -> list[IncomingFile]:
+    out: list[IncomingFile] = []
+    for n, att in enumerate(activity.attachments or [], start=1):
+        ctype = (att.content_type or "").lower()
+        content = att.content if isinstance(att.content, dict) else {}
+        if ctype == FILE_DOWNLOAD_INFO and content.get("downloadUrl"):
+            out.append(IncomingFile(att.name or f"file-{n}", content["downloadUrl"], False))
+        elif ctype.startswith("image/") and att.content_url:
+            ext = mimetypes.guess_extension(ctype.split(";")[0]) or ".png"
+            name = att.name or f"pasted-image-{n}{'.jpg' if ext == '.jpe' else ext}"
+            out.append(IncomingFile(name, att.content_url, True))
+    return out
+
+
+def unreachable_files(activity: Activity) -> list[str]:
+    """Names (or links) of files shared where Teams gives the bot only a link, not the file."""
+    out: list[str] = []
+    for att in activity.attachments or []:
+        ctype = (att.content_type or "").lower()
+        if ctype == "text/html" and "sharepoint" in str(att.content or "").lower():
+            out.append(att.name or "a file")
+        elif ctype == "reference" or (att.content_url and "sharepoint.com" in att.content_url
+                                      and ctype != FILE_DOWNLOAD_INFO):
+            out.append(att.name or att.content_url or "a file")
+    return out
+
+
+def _allowed(url: str, extra_hosts: frozenset[str]) -> bool:
+    """https anywhere (Teams/SharePoint links), http only to loopback (Agents Playground, tests) or listed hosts."""
+    parts = urlparse(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https":
+        return bool(host)
+    if parts.scheme != "http":
+        return False
+    if host in extra_hosts or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def download(session: aiohttp.ClientSession, f: IncomingFile, *, token: TokenProvider | None = None,
+                   extra_hosts: frozenset[str] = frozenset()) -> bytes:
+    if not _allowed(f.url, extra_hosts):
+        raise DownloadError(f"{f.name}: the link to this file is not one the bot may download from.")
+    headers = {}
+    if f.needs_token and token is not None:
+        bearer = await token()
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+    try:
+        async with session.get(f.url, headers=headers, timeout=aiohttp.ClientTimeout(total=120)) as resp:
+            if resp.status in (401, 403):
+                raise DownloadError(f"{f.name}: Teams refused the download ({resp.status}). Send the file again "
+                                    "in a 1:1 chat with the bot, or ask an admin to check the bot's permissions.")
+            if resp.status == 404:
+                raise DownloadError(f"{f.name}: the file is gone (the link expired or it was deleted). "
+                                    "Send it again.")
+            if resp.status >= 400:
+                raise DownloadError(f"{f.name}: the download failed ({resp.status}). Try again in a minute.")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.content.iter_chunked(1 << 16):
+                size += len(chunk)
+                if size > MAX_DOWNLOAD:
+                    raise DownloadError(f"{f.name}: the file is larger than {MAX_DOWNLOAD // 2**20} MB. Send a "
+                                        "smaller scan or a PDF export.")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DownloadError(f"{f.name}: the download failed ({type(exc).__name__}). Try again in a minute.") from exc

@@ -1,0 +1,263 @@
+"""The bot's activity handler: files in, text commands, card actions (Universal Actions), installs.
+
+A file message is answered at once with a "Reading…" card; the download and the hand-over to the service run
+in the background so the Bot Framework's request returns in milliseconds, and the card is replaced in place
+(``update_activity``) by the review card when extraction ends (see bot/proactive.py). Card clicks arrive as
+``adaptiveCard/action`` invokes and are answered with the card the clicker should now see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from botbuilder.core import ActivityHandler, BotAdapter, InvokeResponse, TurnContext
+from botbuilder.schema import (
+    Activity,
+    AdaptiveCardInvokeResponse,
+    ChannelAccount,
+    ConversationReference,
+)
+from cards import help as help_cards
+from cards import problems, progress
+from cards import reports as report_cards
+
+from bot import commands, files
+from bot.render import card_activity, review_card_for
+from invoice_capture import reports
+from invoice_capture.review.service import ReviewService
+from invoice_capture.review.workflow import Actor, Refused
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def tenant_of(activity: Activity, default: str) -> str:
+    """The tenant comes from the activity (channelData.tenant.id), never from anything a card sends back."""
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = (data.get("tenant") or {}).get("id") or (activity.conversation.tenant_id if activity.conversation
+                                                       else None)
+    return str(tenant or default)
+
+
+def user_key(account: ChannelAccount | None) -> tuple[str, str, str]:
+    """(stable id, display name, channel id): the Entra object id when Teams gives one."""
+    if account is None:
+        return "unknown", "Unknown", ""
+    return (account.aad_object_id or account.id or "unknown"), (account.name or account.id or ""), account.id or ""
+
+
+def card_response(card: dict[str, Any]) -> InvokeResponse:
+    return InvokeResponse(status=200, body=AdaptiveCardInvokeResponse(status_code=200, type=ADAPTIVE_CARD,
+                                                                      value=card))
+
+
+def message_response(status: int, text: str) -> InvokeResponse:
+    return InvokeResponse(status=200, body=AdaptiveCardInvokeResponse(
+        status_code=status, type="application/vnd.microsoft.activity.message", value=text))
+
+
+class InvoiceBot(ActivityHandler):
+    def __init__(self, service: ReviewService, *, app_id: str = "", default_tenant: str = "local",
+                 http: aiohttp.ClientSession | None = None, token: files.TokenProvider | None = None,
+                 download_hosts: frozenset[str] = frozenset()) -> None:
+        self.service = service
+        self.app_id = app_id
+        self.default_tenant = default_tenant
+        self._http = http
+        self._token = token
+        self._download_hosts = download_hosts
+        self._background: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------------------------------ plumbing
+
+    async def _actor(self, ctx: TurnContext) -> tuple[str, Actor]:
+        tenant = tenant_of(ctx.activity, self.default_tenant)
+        uid, name, channel_id = user_key(ctx.activity.from_property)
+        return tenant, await self.service.actor(tenant, uid, name, channel_id)
+
+    async def _remember_conversation(self, ctx: TurnContext, tenant: str, user_id: str) -> None:
+        ref = TurnContext.get_conversation_reference(ctx.activity)
+        conv = ctx.activity.conversation
+        ctype = (conv.conversation_type if conv else None) or "personal"
+        from invoice_capture.store import repository as repo
+
+        async with self.service.db.write() as s:
+            await repo.save_conversation(s, tenant, ref.conversation.id, ref.serialize(), conversation_type=ctype,
+                                         user_external_id=user_id if ctype == "personal" else "")
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def idle(self) -> None:
+        """Wait for background downloads started by messages (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+        await self.service.idle()
+
+    # ------------------------------------------------------------------------------------------ messages
+
+    async def on_message_activity(self, ctx: TurnContext) -> None:
+        tenant, actor = await self._actor(ctx)
+        await self._remember_conversation(ctx, tenant, actor.id)
+        act = ctx.activity
+        if isinstance(act.value, dict) and act.value.get("action") and not act.text:
+            return  # an Action.Submit from an old client: ignore (we use Action.Execute)
+        incoming = files.incoming_files(act)
+        if incoming:
+            for f in incoming:
+                await self._start_file(ctx, tenant, actor, f)
+            return
+        unreachable = files.unreachable_files(act)
+        if unreachable:
+            await ctx.send_activity(card_activity(problems.notice_card(
+                "Teams does not send files shared in a group chat or channel to bots, only a link. To have "
+                f"{', '.join(unreachable)} read: send it to me in a 1:1 chat, or ask an admin to connect this "
+                "team's SharePoint through Microsoft Graph (Files.Read.All), after which I fetch shared files "
+                "myself.", title="I can't reach that file")))
+            return
+        await self._command(ctx, tenant, actor, commands.parse(act.text or ""))
+
+    async def _start_file(self, ctx: TurnContext, tenant: str, actor: Actor, f: files.IncomingFile) -> None:
+        sent = await ctx.send_activity(card_activity(progress.reading_card(f.name)))
+        ref = TurnContext.get_conversation_reference(ctx.activity)
+        card_ref = {"conversation_id": ref.conversation.id, "activity_id": sent.id if sent else "",
+                    "reference": ref.serialize(), "kind": "review"}
+        self._spawn(self._fetch_and_receive(tenant, actor, f, card_ref))
+
+    async def _fetch_and_receive(self, tenant: str, actor: Actor, f: files.IncomingFile,
+                                 card_ref: dict[str, Any]) -> None:
+        try:
+            if self._http is None:
+                self._http = aiohttp.ClientSession()
+            data = await files.download(self._http, f, token=self._token, extra_hosts=self._download_hosts)
+        except files.DownloadError as exc:
+            await self.replace_card(card_ref, problems.problem_card(f.name, str(exc)))
+            return
+        source_ref = {"channel": "msteams", "conversation_id": card_ref["conversation_id"], "url": f.url[:500]}
+        received = await self.service.receive(tenant, actor, f.name, data, source="teams", source_ref=source_ref,
+                                              card=card_ref)
+        view = received.invoice
+        if received.duplicate:
+            notice = (f"You sent this file before ({view['filename']}, received "
+                      f"{view['received_at'][:10]}); here is that invoice, not a new one.")
+            await self.replace_card(card_ref, await review_card_for(self.service, view, actor.role, notice))
+        elif view["state"] == "failed":
+            await self.replace_card(card_ref, self.problem_for(view))
+
+    @staticmethod
+    def problem_for(view: dict[str, Any]) -> dict[str, Any]:
+        err = view.get("error") or {}
+        return problems.problem_card(view["filename"], err.get("message") or "This file could not be read.",
+                                     what_to_do="The original is kept. Fix the file and send it again, or press "
+                                                "Retry.", invoice_id=view["id"], version=view["version"])
+
+    async def card_for(self, view: dict[str, Any], role: str = "clerk", notice: str | None = None) -> dict[str, Any]:
+        if view["state"] == "failed":
+            return self.problem_for(view)
+        if view["state"] in ("received", "extracting"):
+            return progress.reading_card(view["filename"], pages=view.get("pages"))
+        return await review_card_for(self.service, view, role, notice)
+
+    async def replace_card(self, card_ref: dict[str, Any], card: dict[str, Any]) -> None:
+        """Replace a posted card in place, from outside the turn that posted it."""
+        reference = ConversationReference().deserialize(card_ref["reference"])
+
+        async def update(ctx: TurnContext) -> None:
+            activity = card_activity(card)
+            activity.id = card_ref["activity_id"]
+            await ctx.update_activity(activity)
+
+        await self.adapter.continue_conversation(reference, update, self.app_id or None)
+
+    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str:
+        """Post a new card into a stored conversation; returns the new activity's id."""
+        ref = ConversationReference().deserialize(reference)
+        sent: dict[str, str] = {}
+
+        async def post(ctx: TurnContext) -> None:
+            resp = await ctx.send_activity(card_activity(card))
+            sent["id"] = resp.id if resp else ""
+
+        await self.adapter.continue_conversation(ref, post, self.app_id or None)
+        return sent.get("id", "")
+
+    adapter: BotAdapter  # set by the composition root (app.py) or the test
+
+    # ------------------------------------------------------------------------------------------ commands
+
+    async def _command(self, ctx: TurnContext, tenant: str, actor: Actor, cmd: commands.Command) -> None:
+        db = self.service.db
+        if cmd.name == "status":
+            card = report_cards.status_card(await reports.status(db, tenant))
+        elif cmd.name == "pending":
+            rows, more = await reports.pending(db, tenant, cmd.arg or None)
+            card = report_cards.pending_card(rows, vendor=cmd.arg or None, more=more)
+        elif cmd.name == "summary":
+            card = report_cards.summary_card(await reports.summary(db, tenant, cmd.arg))
+        elif cmd.name == "show":
+            inv = await reports.find_by_number(db, tenant, cmd.arg)
+            view = await self.service.view(tenant, inv.id) if inv else None
+            if view is None:
+                card = problems.notice_card(f"No invoice numbered {cmd.arg!r} here. Try `pending` to see what is "
+                                            "waiting.", title="Not found")
+            else:
+                card = await self.card_for(view, actor.role)
+        else:
+            card = help_cards.help_card(list(commands.COMMANDS))
+        await ctx.send_activity(card_activity(card))
+
+    # ------------------------------------------------------------------------------------------ card actions
+
+    async def on_invoke_activity(self, ctx: TurnContext) -> InvokeResponse:
+        if ctx.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(ctx)
+        value = ctx.activity.value if isinstance(ctx.activity.value, dict) else {}
+        action = value.get("action") or {}
+        verb = str(action.get("verb") or "")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        invoice_id = str(data.get("invoice_id") or "")
+        if not invoice_id:
+            return message_response(400, "This card has no invoice on it.")
+        tenant, actor = await self._actor(ctx)
+        version = data.get("version")
+        try:
+            version = int(version) if version is not None and verb != "refresh" else None
+            result = await self.service.act(tenant, invoice_id, verb, version, actor, data)
+        except Refused as exc:
+            if exc.status == 404:
+                return message_response(404, exc.message)
+            view = await self.service.view(tenant, invoice_id)
+            if view is None:
+                return message_response(400, exc.message)
+            card = await self.card_for(view, actor.role, notice=exc.message)
+            return card_response(card)
+        except (TypeError, ValueError):
+            return message_response(400, "This card is damaged; use `show <invoice number>` for a fresh one.")
+        view = result.invoice
+        if verb == "edit" and view["state"] in ("needs_review", "escalated"):
+            from cards import review
+
+            return card_response(review.edit_card(view))
+        if verb == "show" and ctx.activity.conversation:
+            return card_response(await self.card_for(view, actor.role))
+        card = await self.card_for(view, actor.role, notice=result.notice)
+        return card_response(card)
+
+    # ------------------------------------------------------------------------------------------ installs
+
+    async def on_installation_update(self, ctx: TurnContext) -> None:
+        tenant, actor = await self._actor(ctx)
+        await self._remember_conversation(ctx, tenant, actor.id)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], ctx: TurnContext) -> None:
+        tenant, actor = await self._actor(ctx)
+        await self._remember_conversation(ctx, tenant, actor.id)
+        bot_id = ctx.activity.recipient.id if ctx.activity.recipient else None
+        if any(m.id == bot_id for m in members_added):
+            await ctx.send_activity(card_activity(help_cards.help_card(list(commands.COMMANDS))))

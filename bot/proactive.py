@@ -1,0 +1,57 @@
+"""Keep every posted card current, and tell approvers when something is escalated to them.
+
+Listens to the review service: after any change commits, each card posted for that invoice (the clerk's chat,
+the approver's 1:1) is replaced in place with the card for the new state, so everyone in those chats sees who
+did what and the buttons that no longer apply disappear. An escalation also posts the card into the approver's
+1:1 chat (the conversation reference stored on install or first contact) and remembers it for later updates.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from cards import problems
+
+from bot.handler import InvoiceBot
+from invoice_capture.review.service import Change
+from invoice_capture.store import repository as repo
+
+log = logging.getLogger(__name__)
+
+
+class CardKeeper:
+    def __init__(self, bot: InvoiceBot) -> None:
+        self.bot = bot
+
+    async def __call__(self, change: Change) -> None:
+        view = change.invoice
+        if change.verb == "received":
+            return  # the "Reading…" card is already up
+        cards = {role: await self.bot.card_for(view, role) for role in ("clerk", "approver")}
+        for ref in await self.bot.service.cards(view["id"]):
+            try:
+                await self.bot.replace_card(ref, cards["approver" if ref.get("kind") == "approver" else "clerk"])
+            except Exception:  # one chat that cannot be reached must not stop the others
+                log.exception("could not update the card in %s", ref.get("conversation_id"))
+        if change.verb == "escalate" and view.get("escalated_to"):
+            await self._tell_approver(view, change.actor.name)
+
+    async def _tell_approver(self, view: dict, by: str) -> None:
+        approver = view["escalated_to"]
+        async with self.bot.service.db.read() as s:
+            reference = await repo.personal_conversation(s, view["tenant_id"], approver["id"])
+        reason = view.get("escalation_reason")
+        notice = f"{by} escalated this invoice to you" + (f": {reason}" if reason else ".")
+        if reference is None:
+            log.warning("cannot reach approver %s: they have not installed or talked to the bot yet", approver)
+            for ref in await self.bot.service.cards(view["id"]):
+                await self.bot.send_card(ref["reference"], problems.notice_card(
+                    f"{approver['name']} has not opened a chat with me yet, so I could not message them. Ask them "
+                    "to install Invoice Capture in Teams (or say hi to it); the invoice waits for them meanwhile.",
+                    title="Approver not reachable"))
+            return
+        card = await self.bot.card_for(view, "approver", notice=notice)
+        activity_id = await self.bot.send_card(reference, card)
+        await self.bot.service.record_card(view["id"], {
+            "conversation_id": reference.get("conversation", {}).get("id", ""), "activity_id": activity_id,
+            "reference": reference, "kind": "approver"})

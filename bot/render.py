@@ -1,0 +1,33 @@
+"""From an invoice view to the card a given person should see, wrapped as a Bot Framework attachment.
+
+One rule lives here: which role-specific card a viewer gets, and who is listed for Universal Actions
+``refresh`` (the uploader, the approver it is escalated to, and the tenant's approvers), so that when the same
+card is shown to several people Teams asks the bot once per viewer and each sees their own buttons.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.schema import Activity, Attachment
+from cards import review
+
+from invoice_capture.review.service import ReviewService
+
+
+def attachment(card: dict[str, Any]) -> Attachment:
+    return CardFactory.adaptive_card(card)
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(attachment(card))
+
+
+async def review_card_for(service: ReviewService, view: dict[str, Any], role: str = "clerk",
+                          notice: str | None = None) -> dict[str, Any]:
+    approvers = await service.approvers(view["tenant_id"])
+    people = [x for x in (view.get("uploaded_by_id"), (view.get("escalated_to") or {}).get("id")) if x]
+    refresh = await service.channel_user_ids(view["tenant_id"], people + [a["id"] for a in approvers])
+    return review.review_card(view, role=role, approvers=[{"id": a["id"], "name": a["name"]} for a in approvers],
+                              notice=notice, refresh_user_ids=refresh or None)

@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: append (chain.py), verify and export (later: verify.py, export.py)."""

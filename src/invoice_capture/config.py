@@ -1,0 +1,70 @@
+"""Service settings, read once at start from the environment and an optional ``.env`` file.
+
+Names follow what operators already know: the Bot Framework's ``MicrosoftAppId``/``MicrosoftAppPassword``/
+``MicrosoftAppTenantId``/``MicrosoftAppType`` (the same names the Azure Bot templates use), and plain upper-case
+names for the rest. Every setting has an embedded default so ``python app.py`` runs with no set-up at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the composition root (app.py) needs to wire the service."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      populate_by_name=True)
+
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("HOST", "host"))
+    port: int = Field(3978, validation_alias=AliasChoices("PORT", "port"))
+    data_dir: Path = Field(Path("data"), validation_alias=AliasChoices("DATA_DIR", "data_dir"))
+    #: Empty: a SQLite file in DATA_DIR. Otherwise any SQLAlchemy async URL (postgresql+asyncpg://...).
+    database_url: str = Field("", validation_alias=AliasChoices("DATABASE_URL", "database_url"))
+    #: ``memory`` (in-process, the default), ``redis://host:6379/0`` or ``amqp://guest:guest@host:5672/``.
+    jobs_broker: str = Field("memory", validation_alias=AliasChoices("JOBS_BROKER", "jobs_broker"))
+    #: Extractions run at once in this service (each in its own worker process).
+    extract_workers: int = Field(1, validation_alias=AliasChoices("EXTRACT_WORKERS", "extract_workers"))
+    extract_timeout_s: float = Field(120.0, validation_alias=AliasChoices("EXTRACT_TIMEOUT", "extract_timeout_s"))
+
+    app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "MICROSOFT_APP_ID", "app_id"))
+    app_password: str = Field("", validation_alias=AliasChoices("MicrosoftAppPassword", "MICROSOFT_APP_PASSWORD",
+                                                                "app_password"))
+    app_tenant_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppTenantId", "MICROSOFT_APP_TENANT_ID",
+                                                                 "app_tenant_id"))
+    app_type: str = Field("MultiTenant", validation_alias=AliasChoices("MicrosoftAppType", "MICROSOFT_APP_TYPE",
+                                                                       "app_type"))
+    #: Key for the REST API and the upload page. Empty: the API is open (fine on 127.0.0.1, loudly logged).
+    api_key: str = Field("", validation_alias=AliasChoices("API_KEY", "api_key"))
+    #: Tenant that uploads through the page/REST API belong to when the caller does not name one.
+    default_tenant: str = Field("local", validation_alias=AliasChoices("DEFAULT_TENANT", "default_tenant"))
+    #: Roles given at start, ``"<aad object id or name>=approver,<id>=manager"``; everyone else is a clerk.
+    roles: str = Field("", validation_alias=AliasChoices("ROLES", "roles"))
+    #: Hosts the bot may download Teams files from (besides the Bot Framework's own attachment service).
+    #: Empty: any https host, and http only on loopback (the Agents Playground and tests).
+    download_hosts: str = Field("", validation_alias=AliasChoices("DOWNLOAD_HOSTS", "download_hosts"))
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.app_id)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'invoice-capture.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "originals"
+
+    def role_map(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for part in self.roles.split(","):
+            key, _, role = part.partition("=")
+            if key.strip() and role.strip():
+                out[key.strip().casefold()] = role.strip().lower()
+        return out

@@ -1,0 +1,180 @@
+"""The tables, as SQLAlchemy 2 declarative models (one schema for SQLite and PostgreSQL).
+
+JSON columns hold what is naturally a document (the extraction result, the fields after edits, a conversation
+reference): they are read and written whole, never queried inside, so the portable ``JSON`` type is enough.
+Timestamps are stored in UTC; ``UTCDateTime`` gives them back timezone-aware on both databases (SQLite would
+otherwise return naive datetimes and comparisons across the two would break).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UTCDateTime}
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Entra tenant id, or "local"
+    name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A person who acts on invoices; ``external_id`` is the Entra object id (or the page's user name)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(128))
+    #: The user's id in the chat channel (Teams "29:..." id): Universal Actions refresh lists users by it.
+    channel_user_id: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(320), default="")
+    role: Mapped[str] = mapped_column(String(20), default="clerk")  # clerk | approver | manager | admin
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Vendor(Base):
+    __tablename__ = "vendors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    tax_id: Mapped[str] = mapped_column(String(64), default="")
+    iban: Mapped[str] = mapped_column(String(64), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    default_approver: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Invoice(Base):
+    """One received document and everything decided about it.
+
+    ``version`` is the optimistic lock: every change is ``UPDATE ... WHERE version = :seen`` and bumps it, so a
+    stale card click or a second concurrent click changes nothing (see store.repository).
+    """
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("ix_invoices_tenant_state", "tenant_id", "state"),
+        Index("ix_invoices_tenant_sha", "tenant_id", "content_sha256"),
+        Index("ix_invoices_tenant_number", "tenant_id", "invoice_number_norm"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"))
+    state: Mapped[str] = mapped_column(String(20), default="received")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    filename: Mapped[str] = mapped_column(String(500))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    source: Mapped[str] = mapped_column(String(20), default="teams")  # teams | upload | api
+    source_ref: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    uploaded_by_id: Mapped[str] = mapped_column(String(128), default="")
+    uploaded_by_name: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    extracted_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # extraction: the contract's JSON as read, and the fields as they stand after human edits
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    error_code: Mapped[str] = mapped_column(String(64), default="")
+    error_message: Mapped[str] = mapped_column(Text, default="")
+    # denormalised for lists, summaries and duplicate checks
+    vendor_name: Mapped[str] = mapped_column(String(300), default="")
+    invoice_number: Mapped[str] = mapped_column(String(100), default="")
+    invoice_number_norm: Mapped[str] = mapped_column(String(100), default="")
+    invoice_date: Mapped[str] = mapped_column(String(10), default="")
+    total: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    duplicate_of: Mapped[str] = mapped_column(String(36), default="")
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), nullable=True)
+    # decisions
+    decided_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    decided_by_id: Mapped[str] = mapped_column(String(128), default="")
+    decided_by_name: Mapped[str] = mapped_column(String(200), default="")
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    escalated_to_id: Mapped[str] = mapped_column(String(128), default="")
+    escalated_to_name: Mapped[str] = mapped_column(String(200), default="")
+    escalated_by_name: Mapped[str] = mapped_column(String(200), default="")
+    escalation_reason: Mapped[str] = mapped_column(Text, default="")
+    # where the card lives, so it can be replaced in place: [{"conversation_id", "activity_id", "kind"}]
+    cards: Mapped[list[Any]] = mapped_column(default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained per tenant (``seq`` orders the chain; triggers refuse UPDATE and DELETE)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"), Index("ix_audit_invoice", "invoice_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    invoice_id: Mapped[str] = mapped_column(String(36), default="")
+    actor_id: Mapped[str] = mapped_column(String(128))
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    action: Mapped[str] = mapped_column(String(40))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConversationRef(Base):
+    """Where the bot can write to someone later (proactive messages): stored on install and on first contact."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("tenant_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(300))
+    conversation_type: Mapped[str] = mapped_column(String(20), default="personal")
+    user_external_id: Mapped[str] = mapped_column(String(128), default="", index=True)
+    reference: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -50,6 +50,6 @@ def parse(text: str) -> Command:
         period = {"week": "this week", "month": "this month", "day": "today"}.get(period, period)
         return Command("summary", period) if period in PERIODS else Command("unknown", s)
     if word == "show" and rest_orig:
-        return Command("show", re.sub(r"^(invoice|inv\.?|number|no\.?|#)\s*", "", rest_orig,
+        return Command("show", re.sub(r"^(?:(?:invoice|number)\s+|(?:inv|no)\.\s*|(?:inv|no)\s+|#\s*)", "", rest_orig,
                                       flags=re.IGNORECASE).strip())
     return Command("unknown", s)

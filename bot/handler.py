@@ -55,9 +55,10 @@ def card_response(card: dict[str, Any]) -> InvokeResponse:
                                                                       value=card))
 
 
-def message_response(status: int, text: str) -> InvokeResponse:
-    return InvokeResponse(status=200, body=AdaptiveCardInvokeResponse(
-        status_code=status, type="application/vnd.microsoft.activity.message", value=text))
+def message_response(text: str) -> InvokeResponse:
+    """A refusal, as a small card in place of the clicked one (botbuilder 4.17 cannot serialise the
+    message-type invoke response, whose value is a string)."""
+    return card_response(problems.notice_card(text, title="That did not work"))
 
 
 class InvoiceBot(ActivityHandler):
@@ -223,7 +224,7 @@ class InvoiceBot(ActivityHandler):
         data = action.get("data") if isinstance(action.get("data"), dict) else {}
         invoice_id = str(data.get("invoice_id") or "")
         if not invoice_id:
-            return message_response(400, "This card has no invoice on it.")
+            return message_response("This card has no invoice on it.")
         tenant, actor = await self._actor(ctx)
         version = data.get("version")
         try:
@@ -231,14 +232,14 @@ class InvoiceBot(ActivityHandler):
             result = await self.service.act(tenant, invoice_id, verb, version, actor, data)
         except Refused as exc:
             if exc.status == 404:
-                return message_response(404, exc.message)
+                return message_response(exc.message)
             view = await self.service.view(tenant, invoice_id)
             if view is None:
-                return message_response(400, exc.message)
+                return message_response(exc.message)
             card = await self.card_for(view, actor.role, notice=exc.message)
             return card_response(card)
         except (TypeError, ValueError):
-            return message_response(400, "This card is damaged; use `show <invoice number>` for a fresh one.")
+            return message_response("This card is damaged; use `show <invoice number>` for a fresh one.")
         view = result.invoice
         if verb == "edit" and view["state"] in ("needs_review", "escalated"):
             from cards import review

@@ -248,41 +248,52 @@ class ReviewService:
         data = data or {}
         async with self.db.write() as s:
             inv = await repo.get_invoice(s, invoice_id)
-            if inv is None or inv.tenant_id != tenant_id:
-                if inv is not None:  # a card action naming another tenant's invoice: refuse and keep a record
-                    await repo.ensure_tenant(s, tenant_id)
-                    await chain.append(s, tenant_id=tenant_id, invoice_id="", action="refused_cross_tenant",
-                                       actor_id=actor.id, actor_name=actor.name,
-                                       changes={"invoice_id": [None, invoice_id], "verb": [None, verb]})
-                    log.warning("refused %s by %s (%s): invoice %s belongs to another tenant",
-                                verb, actor.name, tenant_id, invoice_id)
-                raise Refused("This invoice does not exist or belongs to another organisation.", status=404)
-            if verb in VIEW_VERBS:
-                return ActResult(await self._view(s, inv), applied=False)
-            if verb not in VERBS:
-                raise Refused(f"Unknown action {verb!r}.")
-            if seen_version is not None and seen_version != inv.version:
-                return ActResult(await self._view(s, inv), applied=False, notice=await self._stale_notice(s, inv))
-            why = may_act(verb, inv.state, actor, escalated_to=inv.escalated_to_id)
-            if why:
-                return ActResult(await self._view(s, inv), applied=False, notice=why)
-            values, changes, reason = await self._decision_values(s, inv, verb, actor, data)
-            if verb == "save" and not changes:
-                return ActResult(await self._view(s, inv), applied=False, notice="Nothing was changed.")
-            previous = inv.state
-            if not await repo.update_invoice(s, inv.id, inv.version, **values):
-                inv = await repo.get_invoice(s, invoice_id)
-                assert inv is not None
-                return ActResult(await self._view(s, inv), applied=False, notice=await self._stale_notice(s, inv))
-            await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action=AUDIT_ACTION[verb],
-                               actor_id=actor.id, actor_name=actor.name, changes=changes, reason=reason)
+            if inv is not None and inv.tenant_id == tenant_id:
+                result = await self._act(s, inv, verb, seen_version, actor, data)
+            elif inv is not None:  # a card action naming another tenant's invoice: refuse and keep a record
+                await repo.ensure_tenant(s, tenant_id)
+                await chain.append(s, tenant_id=tenant_id, invoice_id="", action="refused_cross_tenant",
+                                   actor_id=actor.id, actor_name=actor.name,
+                                   changes={"invoice_id": [None, invoice_id], "verb": [None, verb]})
+                log.warning("refused %s by %s (%s): invoice %s belongs to another tenant",
+                            verb, actor.name, tenant_id, invoice_id)
+                result = None
+            else:
+                result = None
+        if result is None:
+            raise Refused("This invoice does not exist or belongs to another organisation.", status=404)
+        if result.applied:
+            if verb == "retry":
+                await self.jobs.enqueue(invoice_id)
+            await self._notify(Change(result.invoice, verb, actor, previous_state=result.extra["previous"]))
+        return result
+
+    async def _act(self, s: Any, inv: Invoice, verb: str, seen_version: int | None, actor: Actor,
+                   data: dict[str, Any]) -> ActResult:
+        """The decision inside one transaction (the caller has checked the tenant)."""
+        invoice_id = inv.id
+        if verb in VIEW_VERBS:
+            return ActResult(await self._view(s, inv), applied=False)
+        if verb not in VERBS:
+            raise Refused(f"Unknown action {verb!r}.")
+        if seen_version is not None and seen_version != inv.version:
+            return ActResult(await self._view(s, inv), applied=False, notice=await self._stale_notice(s, inv))
+        why = may_act(verb, inv.state, actor, escalated_to=inv.escalated_to_id)
+        if why:
+            return ActResult(await self._view(s, inv), applied=False, notice=why)
+        values, changes, reason = await self._decision_values(s, inv, verb, actor, data)
+        if verb == "save" and not changes:
+            return ActResult(await self._view(s, inv), applied=False, notice="Nothing was changed.")
+        previous = inv.state
+        if not await repo.update_invoice(s, inv.id, inv.version, **values):
             inv = await repo.get_invoice(s, invoice_id)
             assert inv is not None
-            view = await self._view(s, inv)
-        if verb == "retry":
-            await self.jobs.enqueue(invoice_id)
-        await self._notify(Change(view, verb, actor, previous_state=previous))
-        return ActResult(view, applied=True)
+            return ActResult(await self._view(s, inv), applied=False, notice=await self._stale_notice(s, inv))
+        await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action=AUDIT_ACTION[verb],
+                           actor_id=actor.id, actor_name=actor.name, changes=changes, reason=reason)
+        inv = await repo.get_invoice(s, invoice_id)
+        assert inv is not None
+        return ActResult(await self._view(s, inv), applied=True, extra={"previous": previous})
 
     async def _decision_values(self, s: Any, inv: Invoice, verb: str, actor: Actor, data: dict[str, Any]
                                ) -> tuple[dict[str, Any], dict[str, Any], str]:

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jwt
+import requests
 from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bot/ and cards/ live beside this file
@@ -72,7 +74,14 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
     adapter.on_turn_error = on_error
 
     async def messages(request: web.Request) -> web.StreamResponse:
-        response = await adapter.process(request, bot)
+        try:
+            response = await adapter.process(request, bot)
+        except jwt.PyJWTError as exc:  # a malformed or forged token is an auth failure, not a server error
+            log.warning("refused a request to /api/messages: %s", exc)
+            raise web.HTTPUnauthorized() from exc
+        except requests.RequestException as exc:  # the signing keys could not be fetched: nothing is verified
+            log.error("cannot verify /api/messages tokens: Bot Framework signing keys unreachable (%s)", exc)
+            raise web.HTTPUnauthorized() from exc
         return response if response is not None else web.Response(status=201)
 
     async def healthz(_request: web.Request) -> web.Response:

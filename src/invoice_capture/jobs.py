@@ -77,9 +77,10 @@ class Jobs:
             log.exception("job for invoice %s failed", invoice_id)
 
     async def start(self) -> None:
+        if not self.in_process:  # this process consumes the queue too (opens the read side at startup)
+            self.broker.is_worker_process = True
         await self.broker.startup()
         if not self.in_process:
-            self.broker.is_worker_process = True
             receiver = Receiver(self.broker, run_startup=False, max_async_tasks=self.concurrency,
                                 propagate_exceptions=False)
             self._listener = asyncio.create_task(receiver.listen(self._finish), name="jobs-receiver")

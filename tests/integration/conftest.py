@@ -85,8 +85,9 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 def settings_for(tmp_path: Path, db_url: str = "", **kw: Any) -> Settings:
-    return Settings(DATA_DIR=tmp_path / "data", DATABASE_URL=db_url, MicrosoftAppId="", API_KEY="",
-                    ROLES="bo-oid=approver,cy-oid=manager", **kw)
+    base: dict[str, Any] = {"DATA_DIR": tmp_path / "data", "DATABASE_URL": db_url, "MicrosoftAppId": "",
+                            "API_KEY": "", "ROLES": "bo-oid=approver,cy-oid=manager", "JOBS_BROKER": "memory"}
+    return Settings(_env_file=None, **{**base, **kw})
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bot/ and cards/ live beside this file
 
-from bot.handler import InvoiceBot
-from bot.proactive import CardKeeper
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from sqlalchemy import text
 
+from bot.handler import InvoiceBot
+from bot.proactive import CardKeeper
 from invoice_capture.config import Settings
 from invoice_capture.extraction.pool import ExtractorPool
 from invoice_capture.ingest.rest import MAX_REQUEST, RestApi

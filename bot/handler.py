@@ -20,12 +20,12 @@ from botbuilder.schema import (
     ChannelAccount,
     ConversationReference,
 )
-from cards import help as help_cards
-from cards import problems, progress
-from cards import reports as report_cards
 
 from bot import commands, files
 from bot.render import card_activity, review_card_for
+from cards import help as help_cards
+from cards import problems, progress
+from cards import reports as report_cards
 from invoice_capture import reports
 from invoice_capture.review.service import ReviewService
 from invoice_capture.review.workflow import Actor, Refused

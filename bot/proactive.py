@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from cards import problems
-
 from bot.handler import InvoiceBot
+from cards import problems
 from invoice_capture.review.service import Change
 from invoice_capture.store import repository as repo
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity, Attachment
-from cards import review
 
+from cards import review
 from invoice_capture.review.service import ReviewService
 
 

@@ -97,6 +97,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from invoice_capture.manifest import APP_VERSION, write_package
+
+    try:
+        out = write_package(args.app_id, Path(args.out), name=args.name, base_url=args.base_url,
+                            version=args.app_version or APP_VERSION)
+    except (ValueError, OSError) as e:
+        sys.stderr.write(f"invoice-capture manifest: {e}\n")
+        return EXIT_UNREADABLE
+    sys.stdout.write(f"{out}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="invoice-capture", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
@@ -119,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
     ev.add_argument("--misses", action="store_true", help="list every miss")
     ev.set_defaults(func=cmd_eval)
+
+    mf = sub.add_parser("manifest", help="build the Teams app package (manifest.json + icons, zipped)")
+    mf.add_argument("--app-id", required=True, help="Microsoft App ID (GUID) of the Azure Bot registration")
+    mf.add_argument("--out", default="invoice-capture.zip", help="zip to write (default invoice-capture.zip)")
+    mf.add_argument("--name", default="Invoice Capture", help="app name shown in Teams (at most 30 characters)")
+    mf.add_argument("--base-url", help="public URL of the service, e.g. https://invoices.contoso.com")
+    mf.add_argument("--app-version", help="app version MAJOR.MINOR.PATCH; raise it for every update Teams installs "
+                    "(default: the package version)")
+    mf.set_defaults(func=cmd_manifest)
     return p
 
 

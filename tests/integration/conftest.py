@@ -14,8 +14,8 @@ from typing import Any
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from app import build_app
 
+from app import build_app
 from invoice_capture.config import Settings
 from invoice_capture.extraction.pool import ExtractorPool
 from tests.fakes.connector import FakeConnector

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from app import BOT, SERVICE
 from sqlalchemy import select, text
 
+from app import BOT, SERVICE
 from tests.conftest import DEV_SET
 from tests.fakes.activities import ANA, BO, CY, card_action, file_message, personal_conv, text_message
 from tests.fakes.connector import FakeConnector, card_of, card_text

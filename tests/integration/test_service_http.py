@@ -14,8 +14,8 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from app import SERVICE, build_app
 
+from app import SERVICE, build_app
 from invoice_capture.store import repository as repo
 from invoice_capture.store.db import Database
 from invoice_capture.store.models import Invoice
@@ -53,7 +53,8 @@ async def test_unsigned_requests_get_401_when_auth_is_on(tmp_path: Path, extract
                                     headers={"Authorization": "Bearer not-a-token"})
         assert garbage.status == 401
         token = jwt.encode({"iss": "https://api.botframework.com", "aud": s.app_id, "exp": 4102444800,
-                            "serviceurl": "http://127.0.0.1:1/"}, "a-self-made-key-that-no-one-trusts-000", algorithm="HS256")
+                            "serviceurl": "http://127.0.0.1:1/"}, "a-self-made-key-that-no-one-trusts-000",
+                           algorithm="HS256")
         forged = await client.post("/api/messages", json=text_message("http://127.0.0.1:1/", "hi"),
                                    headers={"Authorization": f"Bearer {token}"})
         assert forged.status == 401
@@ -86,7 +87,8 @@ async def test_rest_upload_review_and_conflict(tmp_path: Path, db_url: str, extr
         listing = (await (await client.get("/api/invoices?state=needs_review", headers=h)).json())["invoices"]
         assert [r["id"] for r in listing] == [up[0]["id"]]
         saved = await client.post(f"/api/invoices/{view['id']}/actions", headers=h,
-                                  json={"verb": "save", "version": view["version"], "fields": {"InvoiceTotal": "111,00"}})
+                                  json={"verb": "save", "version": view["version"],
+                                        "fields": {"InvoiceTotal": "111,00"}})
         assert saved.status == 200, await saved.text()
         after = await saved.json()
         assert after["fields"]["InvoiceTotal"]["value"] == 111.0 and after["version"] == view["version"] + 1

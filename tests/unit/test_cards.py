@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from cards import (
     edit_card,
     help_card,
@@ -29,7 +30,6 @@ from cards.common import (
     format_duration,
     text,
 )
-
 from tests.cardschema import TEAMS_MAX_CARD_BYTES, assert_valid_card, card_size, load_schema
 
 STATES = ("received", "extracting", "needs_review", "auto_approved", "approved", "rejected", "escalated",

@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)-tools/bin/uv
 ARGS ?= --help
 
-.PHONY: setup run test lint fmt bench eval synth clean
+.PHONY: setup run test lint fmt bench eval synth clean e2e-deps playground
 
 # uv (pinned) in its own venv, so a fresh machine needs nothing but python3
 $(UV):
@@ -18,20 +18,38 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced
 
-## run: the service on its embedded default (for now the extraction CLI): make run ARGS="extract invoice.pdf"
-run: setup
-	$(VENV)/bin/invoice-capture $(ARGS)
+# Node tools for the end-to-end test and manifest schemas (Agents Playground, @microsoft/app-manifest), pinned
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-## test: lint, then the whole test suite (unit, golden accuracy gates on ../shared, bad input)
-test: setup
-	$(VENV)/bin/ruff check src tests bench
+# Debian's Chromium for the end-to-end test (driven by PyPI playwright; never `playwright install`)
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -q
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium
+
+e2e-deps: node_modules/.installed /usr/bin/chromium
+
+## run: the service on its embedded default: SQLite + local originals in ./data, in-process jobs, on
+## http://127.0.0.1:3978 (upload page at /, bot at /api/messages). `make playground` adds the chat client.
+run: setup
+	$(VENV)/bin/python app.py
+
+## playground: the service plus the Microsoft 365 Agents Playground (a Teams-like chat) on http://127.0.0.1:56150
+playground: setup node_modules/.installed
+	$(VENV)/bin/python -m bot.playground
+
+## test: lint, then the whole test suite (unit, integration on SQLite/PostgreSQL/Redis/RabbitMQ, golden accuracy
+## gates on ../shared, end-to-end in the Agents Playground with headless Chromium)
+test: setup e2e-deps
+	$(VENV)/bin/ruff check src tests bench bot cards app.py
 	$(VENV)/bin/python -m pytest -n 2 -q
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench bot cards app.py
 
 fmt: setup
-	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff check --fix src tests bench bot cards app.py
 
 ## eval: accuracy on the shared dev set, visual path only
 eval: setup
@@ -42,9 +60,10 @@ synth: setup
 	$(VENV)/bin/python bench/synth.py --out bench/out/synth --n 120 --seed 7
 	$(VENV)/bin/invoice-capture eval bench/out/synth/labels.jsonl
 
-## bench: speed on one core (median/p95), numbers for docs/BENCHMARKS.md
+## bench: speed on one core (median/p95), and drop-to-card / card-action latency of the service
 bench: setup
 	$(VENV)/bin/python bench/speed.py
+	$(VENV)/bin/python bench/bot_latency.py
 
 clean:
-	rm -rf $(VENV) $(VENV)-tools .pytest_cache .ruff_cache bench/out
+	rm -rf $(VENV) $(VENV)-tools .pytest_cache .ruff_cache bench/out node_modules

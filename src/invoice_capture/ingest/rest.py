@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from invoice_capture.ingest.validation import HEAD_BYTES, sniff
 from invoice_capture.review.service import ReviewService
 from invoice_capture.review.view import summary_row
 from invoice_capture.review.workflow import Refused
@@ -23,6 +24,8 @@ from invoice_capture.store import repository as repo
 #: Files per upload request; each may be up to the validation limit (50 MiB) plus slack for refusal messages.
 MAX_FILES = 50
 MAX_REQUEST = 60 * 1024 * 1024
+#: Originals the browser may display in a tab; anything else is downloaded.
+VIEWABLE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/gif", "image/webp"})
 
 
 def _page() -> bytes:
@@ -121,8 +124,11 @@ class RestApi:
             return self._error(404, "No such invoice.")
         name, data = found
         safe = "".join(c for c in name if c.isprintable() and c not in '"\\') or "original"
-        return web.Response(body=data, content_type="application/octet-stream",
-                            headers={"Content-Disposition": f'inline; filename="{safe}"'})
+        kind = sniff(data[:HEAD_BYTES])
+        ctype = kind if kind in VIEWABLE else "application/octet-stream"  # never serve uploaded HTML/SVG as such
+        return web.Response(body=data, content_type=ctype,
+                            headers={"Content-Disposition": f'inline; filename="{safe}"',
+                                     "X-Content-Type-Options": "nosniff"})
 
     async def action(self, request: web.Request) -> web.Response:
         self._check_key(request)

@@ -78,7 +78,16 @@ class ReviewService:
     # ------------------------------------------------------------------------------------------ people
 
     async def actor(self, tenant_id: str, external_id: str, name: str = "", channel_user_id: str = "") -> Actor:
-        """The acting user with their tenant role (created as a clerk on first contact)."""
+        """The acting user with their tenant role (created as a clerk on first contact).
+
+        Read first: almost every call is a known user with nothing new, and a write transaction per click would
+        cost more than the click itself."""
+        async with self.db.read() as s:
+            user = await repo.get_user(s, tenant_id, external_id)
+            if user is not None and (not name or user.name == name) and (
+                    not channel_user_id or user.channel_user_id == channel_user_id) and (
+                    self.role_map.get(external_id.casefold(), user.role) == user.role):
+                return Actor(user.external_id, user.name, user.role)
         async with self.db.write() as s:
             user = await repo.upsert_user(s, tenant_id, external_id, name, self.role_map, channel_user_id)
             return Actor(user.external_id, user.name, user.role)

@@ -102,8 +102,8 @@ async def run(labels: Path, n_actions: int) -> None:
                     invoices.append(data)
             print(f"drop-to-card latency over {len(files)} files (one at a time, warm worker):")
             for group, vals in sorted(latencies.items()):
-                print(f"  {group:12s} n={len(vals):3d}  p50 {statistics.median(vals):6.3f} s  p95 {pct(vals, .95):6.3f} s"
-                      f"  max {max(vals):6.3f} s")
+                print(f"  {group:12s} n={len(vals):3d}  p50 {statistics.median(vals):6.3f} s  "
+                      f"p95 {pct(vals, .95):6.3f} s  max {max(vals):6.3f} s")
 
             # card actions: refresh (read) on every invoice, then approve each once, 4 clients at a time
             queue: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()

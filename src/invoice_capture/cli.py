@@ -110,6 +110,43 @@ def cmd_manifest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    """List users or set a role, in the database the service uses (settings DATA_DIR / DATABASE_URL)."""
+    import asyncio
+
+    from invoice_capture.config import Settings
+    from invoice_capture.store import repository as repo
+    from invoice_capture.store.db import Database
+
+    settings = Settings()
+    tenant = args.tenant or settings.default_tenant
+
+    async def run() -> int:
+        db = Database(settings.db_url)
+        try:
+            await db.migrate()
+            if args.action == "set-role":
+                async with db.write() as s:
+                    try:
+                        user = await repo.set_role(s, tenant, args.user, args.role, args.name or "")
+                    except ValueError as e:
+                        sys.stderr.write(f"invoice-capture users: {e}\n")
+                        return EXIT_UNREADABLE
+                    sys.stdout.write(f"{user.name} ({user.external_id}) is now {user.role} in {tenant}\n")
+                return 0
+            async with db.read() as s:
+                users = await repo.users_with_roles(s, tenant, repo.ROLES)
+            for u in users:
+                sys.stdout.write(f"{u.role:9s} {u.name:30s} {u.external_id}\n")
+            if not users:
+                sys.stdout.write(f"no users in tenant {tenant!r} yet (they appear when they first talk to the bot)\n")
+            return 0
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="invoice-capture", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
@@ -141,11 +178,22 @@ def build_parser() -> argparse.ArgumentParser:
     mf.add_argument("--app-version", help="app version MAJOR.MINOR.PATCH; raise it for every update Teams installs "
                     "(default: the package version)")
     mf.set_defaults(func=cmd_manifest)
+
+    us = sub.add_parser("users", help="list users and their roles, or set a role (clerk, approver, manager, admin)")
+    us.add_argument("action", choices=["list", "set-role"])
+    us.add_argument("user", nargs="?", help="set-role: the user's Entra object id (as shown by `users list`)")
+    us.add_argument("role", nargs="?", choices=["clerk", "approver", "manager", "admin"])
+    us.add_argument("--name", help="set-role: display name, for a user who has not talked to the bot yet")
+    us.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT; Teams users: their tenant id)")
+    us.set_defaults(func=cmd_users)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "action", None) == "set-role" and not (args.user and args.role):
+        parser.error("users set-role needs a user id and a role")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -193,9 +193,36 @@ async def test_other_tenant_is_refused(service_client: TestClient, connector: Fa
     assert n == 1
 
 
+def _cat_photo() -> bytes:
+    """A photo with no text on it (noise standing in for a cat): readable, but not an invoice."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    buf = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (600, 800, 3), dtype=np.uint8)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _encrypted_pdf() -> bytes:
+    import io
+
+    import pikepdf
+
+    buf = io.BytesIO()
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(buf, encryption=pikepdf.Encryption(owner="o", user="secret"))
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize("name,data,expect", [
     ("report.docx", b"PK\x03\x04" + b"word/document.xml" + b"\0" * 200, "Word"),
     ("big.pdf", b"%PDF-1.4\n" + b"0" * (60 * 1024 * 1024), "MB"),
+    ("locked.pdf", _encrypted_pdf(), "password"),
+    ("cat.jpg", _cat_photo(), "Is it an invoice"),
 ])
 async def test_bad_input_keeps_original_and_can_retry(service_client: TestClient, connector: FakeConnector,
                                                      files: dict, name: str, data: bytes, expect: str) -> None:

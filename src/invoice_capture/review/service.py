@@ -34,6 +34,8 @@ from invoice_capture.store.models import Invoice, utcnow
 log = logging.getLogger(__name__)
 
 SYSTEM = Actor("system", "Invoice Capture", "system")
+#: At least one of these must be read for a file to be put up for review as an invoice (a cat photo is not).
+INVOICE_EVIDENCE = ("InvoiceId", "InvoiceDate", "InvoiceTotal", "AmountDue", "SubTotal", "TotalTax")
 
 
 @dataclass
@@ -182,6 +184,11 @@ class ReviewService:
             inv = await repo.get_invoice(s, invoice_id)
             if inv is None or inv.version != version:  # changed meanwhile (e.g. deleted); nothing to do
                 return
+            if "error" not in result and not any(k in (result.get("fields") or {}) for k in INVOICE_EVIDENCE):
+                result = {"file": name, "error": {"code": "not_an_invoice", "message": (
+                    "No invoice number, date or amount could be found in this file. Is it an invoice? If it is a "
+                    "photo, take it straight on, in good light, with the whole page in the frame; a PDF from the "
+                    "vendor reads best.")}}
             if "error" in result:
                 err = result["error"]
                 ok = await repo.update_invoice(s, inv.id, version, state="failed", error_code=err["code"],

@@ -1,11 +1,13 @@
 """Text commands managers type: help, status, pending [vendor], summary [period], show <invoice number>.
 
-Case-insensitive; an @mention of the bot and punctuation around the words are ignored, and a few natural forms
-are understood ("what's pending for Contoso?", "summary for this month"). Anything else gets the help card.
+Case-insensitive; an @mention of the bot, HTML from the Teams editor, typographic apostrophes and punctuation
+around the words are ignored, and a few natural forms are understood ("what's pending for Contoso?", "summary for
+this month", "show me INV-100"). Anything else gets the help card.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -28,28 +30,30 @@ class Command:
 
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_LEAD = re.compile(r"^(?:what'?s|what is|show me|list|please)\s+(?=(?:status|pending|summary)\b)", re.IGNORECASE)
+_SHOW_ME = re.compile(r"^show\s+me\s+", re.IGNORECASE)
 
 
 def parse(text: str) -> Command:
     s = _MENTION.sub(" ", text or "")
-    s = re.sub(r"<[^>]+>", " ", s)  # Teams sends HTML for formatted text
+    s = html.unescape(re.sub(r"<[^>]+>", " ", s))  # Teams sends HTML for formatted text
+    s = s.replace("\u2019", "'").replace("\u00a0", " ")
     s = re.sub(r"\s+", " ", s).strip().strip("?!.").strip()
-    low = s.casefold()
-    low = re.sub(r"^(what'?s|what is|show me|list)\s+", "", low)
-    if low in ("", "help", "?", "hi", "hello", "commands"):
+    s = _LEAD.sub("", s)
+    s = _SHOW_ME.sub("show ", s)
+    if s.casefold() in ("", "help", "?", "hi", "hello", "commands"):
         return Command("help")
-    word, _, rest = low.partition(" ")
-    rest_orig = s[len(s) - len(rest):].strip() if rest else ""
+    word, _, rest = s.partition(" ")
+    word, rest = word.casefold(), rest.strip()
     if word == "status":
         return Command("status")
     if word == "pending":
-        vendor = re.sub(r"^(for|from|of)\s+", "", rest_orig, flags=re.IGNORECASE).strip()
-        return Command("pending", vendor)
+        return Command("pending", re.sub(r"^(?:for|from|of)\s+", "", rest, flags=re.IGNORECASE).strip())
     if word == "summary":
-        period = re.sub(r"^(for|of)\s+", "", rest).strip() or "this week"
+        period = re.sub(r"^(?:for|of)\s+", "", rest.casefold()).strip() or "this week"
         period = {"week": "this week", "month": "this month", "day": "today"}.get(period, period)
         return Command("summary", period) if period in PERIODS else Command("unknown", s)
-    if word == "show" and rest_orig:
-        return Command("show", re.sub(r"^(?:(?:invoice|number)\s+|(?:inv|no)\.\s*|(?:inv|no)\s+|#\s*)", "", rest_orig,
-                                      flags=re.IGNORECASE).strip())
+    if word == "show":
+        number = re.sub(r"^(?:(?:invoice|number)\s+|(?:no|nr)\.\s*|#\s*)", "", rest, flags=re.IGNORECASE).strip()
+        return Command("show", number) if number else Command("unknown", s)
     return Command("unknown", s)

@@ -24,11 +24,11 @@ from botbuilder.schema import (
 from bot import commands, files
 from bot.render import card_activity, review_card_for
 from cards import help as help_cards
-from cards import problems, progress
+from cards import problems, progress, review
 from cards import reports as report_cards
 from invoice_capture import reports
 from invoice_capture.review.service import ReviewService
-from invoice_capture.review.workflow import Actor, Refused
+from invoice_capture.review.workflow import Actor, Refused, may_act
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,15 @@ class InvoiceBot(ActivityHandler):
         task.add_done_callback(self._background.discard)
 
     async def idle(self) -> None:
-        """Wait for background downloads started by messages (tests, shutdown)."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
-        await self.service.idle()
+        """Wait until downloads, in-process extraction jobs and card updates have all finished (tests, shutdown)."""
+        while True:
+            if self._background:
+                await asyncio.gather(*list(self._background), return_exceptions=True)
+                continue
+            await self.service.jobs.idle()
+            await self.service.idle()
+            if not self._background and not self.service.busy() and not self.service.jobs.busy():
+                return
 
     # ------------------------------------------------------------------------------------------ messages
 
@@ -241,10 +246,11 @@ class InvoiceBot(ActivityHandler):
         except (TypeError, ValueError):
             return message_response("This card is damaged; use `show <invoice number>` for a fresh one.")
         view = result.invoice
-        if verb == "edit" and view["state"] in ("needs_review", "escalated"):
-            from cards import review
-
-            return card_response(review.edit_card(view))
+        if verb == "edit":
+            why = may_act("save", view["state"], actor, escalated_to=(view.get("escalated_to") or {}).get("id", ""))
+            if why is None:
+                return card_response(review.edit_card(view))
+            return card_response(await self.card_for(view, actor.role, notice=why))
         if verb == "show" and ctx.activity.conversation:
             return card_response(await self.card_for(view, actor.role))
         card = await self.card_for(view, actor.role, notice=result.notice)

@@ -85,6 +85,14 @@ class Jobs:
                                 propagate_exceptions=False)
             self._listener = asyncio.create_task(receiver.listen(self._finish), name="jobs-receiver")
 
+    async def idle(self) -> None:
+        """Wait for in-process jobs to finish (external brokers: nothing to wait for here)."""
+        if isinstance(self.broker, InMemoryBroker):
+            await self.broker.wait_all()
+
+    def busy(self) -> bool:
+        return bool(getattr(self.broker, "_running_tasks", None))
+
     async def enqueue(self, invoice_id: str) -> None:
         await self._task.kiq(invoice_id)
 

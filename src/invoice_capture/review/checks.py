@@ -65,19 +65,20 @@ def dates(fields: dict[str, Any], today: dt.date | None = None) -> list[str]:
         out.append("The due date is before the invoice date.")
     if inv_d and inv_d > today + dt.timedelta(days=1):
         out.append(f"The invoice date {inv_d.isoformat()} is in the future.")
-    if inv_d and inv_d < today - dt.timedelta(days=3 * 365):
+    three_years = today.replace(year=today.year - 3, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    if inv_d and inv_d < three_years:
         out.append(f"The invoice date {inv_d.isoformat()} is more than three years back.")
     return out
 
 
-_SUFFIX = re.compile(r"(?:[-/](?:R|REV|\d)|[-/ ]?COPY)$")
+_SUFFIX = re.compile(r"(?:[-/ ](?:R|REV)|[-/ ]?COPY)$")
 
 
 def normalise_number(number: str) -> str:
-    """Invoice numbers as a duplicate check compares them: case, spaces, punctuation, leading zeros, a re-issue
-    suffix ("-R", "/1") do not make a different invoice."""
+    """Invoice numbers as a duplicate check compares them: case, spaces, punctuation, leading zeros of each
+    group of digits, and a re-issue suffix ("-R", "/REV", "COPY") do not make a different invoice. A trailing
+    "-1" is kept: INV-1 and INV-2 are different invoices far more often than re-issues of one."""
     s = (number or "").upper().strip()
     s = _SUFFIX.sub("", s)
-    s = re.sub(r"[^0-9A-Z]", "", s)
     s = re.sub(r"(?<![0-9])0+(?=[0-9])", "", s)
-    return s
+    return re.sub(r"[^0-9A-Z]", "", s)

@@ -12,6 +12,7 @@ from typing import Any
 
 from invoice_capture.extraction.model import AMOUNT_FIELDS, DATE_FIELDS, HEADER_FIELDS
 from invoice_capture.extraction.normalize.amounts import parse_amount
+from invoice_capture.extraction.normalize.currency import ISO_4217
 from invoice_capture.extraction.normalize.dates import parse_date
 from invoice_capture.extraction.normalize.ids import bic_valid, iban_valid, normalize_iban
 from invoice_capture.review.workflow import Refused
@@ -41,7 +42,7 @@ def parse_input(name: str, raw: Any) -> Any:
         return parsed.value.isoformat()
     if name == "CurrencyCode":
         code = text.upper()
-        if not re.fullmatch(r"[A-Z]{3}", code):
+        if code not in ISO_4217:
             raise Refused(f"Currency: {text!r} is not an ISO currency code (EUR, USD, GBP, ...).")
         return code
     if name == "IBAN":

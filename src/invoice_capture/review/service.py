@@ -222,7 +222,7 @@ class ReviewService:
         values.update(self._denormalised(fields))
         dup = await self._duplicate(s, inv.tenant_id, inv.id, values["invoice_number_norm"], values["vendor_name"])
         values["duplicate_of"] = dup.id if dup else ""
-        values["warnings"] = self._warnings(fields, items, result.get("warnings") or [], dup, edited=False)
+        values["warnings"] = self._warnings(fields, items, result.get("warnings") or [], edited=False)
         return values
 
     @staticmethod
@@ -245,13 +245,8 @@ class ReviewService:
         return None
 
     @staticmethod
-    def _warnings(fields: dict[str, Any], items: list[Any], extraction: list[str], dup: Invoice | None, *,
-                  edited: bool) -> list[str]:
-        out: list[str] = []
-        if dup is not None:
-            out.append(f"Possible duplicate of invoice {dup.invoice_number or dup.filename} received "
-                       f"{dup.received_at:%d %b %Y} ({dup.state.replace('_', ' ')}).")
-        out += checks.arithmetic(fields, items) + checks.dates(fields)
+    def _warnings(fields: dict[str, Any], items: list[Any], extraction: list[str], *, edited: bool) -> list[str]:
+        out = checks.arithmetic(fields, items) + checks.dates(fields)  # a duplicate is shown from duplicate_of
         if not edited:  # what the reader noticed; once a person has edited the values, the checks above speak
             out += [w for w in extraction if w not in out]
         return out
@@ -337,7 +332,7 @@ class ReviewService:
             values.update(fields=fields, **self._denormalised(fields))
             dup = await self._duplicate(s, inv.tenant_id, inv.id, values["invoice_number_norm"], values["vendor_name"])
             values["duplicate_of"] = dup.id if dup else ""
-            values["warnings"] = self._warnings(fields, inv.items or [], [], dup, edited=True)
+            values["warnings"] = self._warnings(fields, inv.items or [], [], edited=True)
         elif verb == "retry":
             values.update(error_code="", error_message="")
         elif verb == "reopen":
@@ -407,6 +402,9 @@ class ReviewService:
             await listener(change)
         except Exception:  # a card that cannot be updated must not undo a committed decision
             log.exception("listener failed for %s on invoice %s", change.verb, change.invoice["id"])
+
+    def busy(self) -> bool:
+        return bool(self._pending)
 
     async def idle(self) -> None:
         """Wait until every listener call started so far has finished (tests, shutdown)."""

@@ -55,9 +55,11 @@ def may_act(verb: str, state: str, actor: Actor, *, escalated_to: str = "") -> s
         return f"Unknown action {verb!r}."
     states, _ = VERBS[verb]
     if state not in states:
+        if state in ("received", "extracting"):
+            return "This invoice is still being read; its card will update when it is ready."
         return f"This invoice is {state.replace('_', ' ')}; it can no longer be {AUDIT_ACTION[verb]}."
     if state == "escalated" and verb in ("approve", "reject", "save") and actor.role not in APPROVER_ROLES \
-            and actor.id != escalated_to:
+            and not (escalated_to and actor.id == escalated_to):
         return "Only an approver can decide an escalated invoice."
     return None
 

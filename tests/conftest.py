@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,3 +25,13 @@ def require_dev_set() -> Path:
 @pytest.fixture(scope="session")
 def dev_set() -> Path:
     return require_dev_set()
+
+
+@pytest.fixture(scope="session")
+def extractor() -> Iterator[Any]:
+    """One real extraction pool for the session's service tests (its worker keeps the OCR models loaded)."""
+    from invoice_capture.extraction.pool import ExtractorPool
+
+    pool = ExtractorPool(1, timeout_s=120)
+    yield pool
+    pool.close()

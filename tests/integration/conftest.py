@@ -17,7 +17,6 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import build_app
 from invoice_capture.config import Settings
-from invoice_capture.extraction.pool import ExtractorPool
 from tests.fakes.connector import FakeConnector
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -67,14 +66,6 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         return
     async with fresh_pg_database() as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def extractor() -> Any:
-    """One real extraction pool for the whole session (its worker keeps the OCR models loaded)."""
-    pool = ExtractorPool(1, timeout_s=120)
-    yield pool
-    pool.close()
 
 
 @pytest.fixture

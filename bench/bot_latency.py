@@ -33,6 +33,7 @@ from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 from app import build_app  # noqa: E402
 from invoice_capture.config import Settings  # noqa: E402
 from invoice_capture.extraction.evaluate import modality_group  # noqa: E402
+from tests.cardschema import data_of, verbs  # noqa: E402
 from tests.fakes.activities import card_action, file_message  # noqa: E402
 from tests.fakes.connector import FakeConnector, card_of, card_text  # noqa: E402
 
@@ -43,22 +44,6 @@ def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
 
-
-def approve_data(card: dict) -> dict | None:
-    found: list[dict] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == "approve":
-                found.append(dict(node.get("data") or {}))
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    return found[0] if found else None
 
 
 async def run(labels: Path, n_actions: int) -> None:
@@ -97,9 +82,8 @@ async def run(labels: Path, n_actions: int) -> None:
 
                 final = await connector.wait_for(done, timeout=180)
                 latencies[groups[name]].append(final["_t"] - t0)
-                data = approve_data(card_of(final) or {})
-                if data:
-                    invoices.append(data)
+                if "approve" in verbs(card_of(final) or {}):
+                    invoices.append(data_of(card_of(final), "approve"))
             print(f"drop-to-card latency over {len(files)} files (one at a time, warm worker):")
             for group, vals in sorted(latencies.items()):
                 print(f"  {group:12s} n={len(vals):3d}  p50 {statistics.median(vals):6.3f} s  "

@@ -124,3 +124,37 @@ def assert_valid_card(card: dict, *, max_bytes: int | None = TEAMS_MAX_CARD_BYTE
     if max_bytes is not None:
         size = card_size(card)
         assert size < max_bytes, f"card is {size} bytes; Teams rejects cards over {max_bytes}"
+
+
+# ---------------------------------------------------------------------------------------------- reading cards
+
+
+def nodes(card: Any, *, skip_refresh: bool = True) -> Iterator[dict]:
+    """Every dict in a card, depth first (ShowCards, table cells and columns included; the refresh action is
+    left out by default because it is not a button anyone sees)."""
+    if isinstance(card, dict):
+        yield card
+        for key, value in card.items():
+            if not (skip_refresh and key == "refresh"):
+                yield from nodes(value, skip_refresh=skip_refresh)
+    elif isinstance(card, list):
+        for value in card:
+            yield from nodes(value, skip_refresh=skip_refresh)
+
+
+def verbs(card: dict) -> set[str]:
+    """The verbs of the card's Action.Execute buttons."""
+    return {n["verb"] for n in nodes(card) if n.get("type") == "Action.Execute" and n.get("verb") != "refresh"}
+
+
+def data_of(card: dict, verb: str) -> dict:
+    """The data of the first Action.Execute with ``verb`` (what Teams sends back when it is clicked)."""
+    found = [dict(n.get("data") or {}) for n in nodes(card) if n.get("type") == "Action.Execute"
+             and n.get("verb") == verb]
+    assert found, f"no {verb} button on the card"
+    return found[0]
+
+
+def inputs(card: dict) -> dict[str, dict]:
+    """The card's Input.* elements by id."""
+    return {n["id"]: n for n in nodes(card) if str(n.get("type", "")).startswith("Input.")}

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, text
 
 from app import BOT, SERVICE
+from tests.cardschema import data_of, verbs
 from tests.conftest import DEV_SET
 from tests.fakes.activities import ANA, BO, CY, card_action, file_message, personal_conv, text_message
 from tests.fakes.connector import FakeConnector, card_of, card_text
@@ -61,41 +62,8 @@ async def click(client: TestClient, connector: FakeConnector, verb: str, data: d
     return await resp.json()
 
 
-def data_of(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    """The data of the Action.Execute with ``verb`` anywhere in the card (including inside ShowCards)."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                found.append(dict(node.get("data") or {}))
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    assert found, f"no {verb} button on the card"
-    return found[0]
 
 
-def verbs(card: dict[str, Any]) -> set[str]:
-    out: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") != "refresh":
-                out.add(node["verb"])
-            for k, v in node.items():
-                if k != "refresh":
-                    walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(card)
-    return out
 
 
 async def audit_actions(client: TestClient, invoice_id: str) -> list[tuple[str, str]]:

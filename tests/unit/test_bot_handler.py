@@ -36,7 +36,7 @@ from invoice_capture.store import repository as repo
 from invoice_capture.store.blobs import LocalBlobStore
 from invoice_capture.store.db import Database
 from invoice_capture.store.models import AuditEvent
-from tests.cardschema import assert_valid_card
+from tests.cardschema import assert_valid_card, data_of, inputs, verbs
 from tests.fakes.activities import ANA, BO, BOT, CY, TENANT, TeamsUser, personal_conv
 from tests.fakes.connector import card_text
 from tests.make_invoice import draw
@@ -193,58 +193,10 @@ def pdf_bytes(tmp: Path, label: str) -> bytes:
     return draw(tmp / f"{label}.pdf", [[(20, 20, f"Invoice {label}")]]).read_bytes()
 
 
-def verbs(card: dict[str, Any]) -> set[str]:
-    out: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") != "refresh":
-                out.add(node["verb"])
-            for key, value in node.items():
-                if key != "refresh":
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return out
 
 
-def data_of(card: dict[str, Any], verb: str) -> dict[str, Any]:
-    """The data of the first Action.Execute with ``verb`` anywhere in the card (ShowCards and table cells too)."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                found.append(dict(node.get("data") or {}))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    assert found, f"no {verb} button on the card"
-    return found[0]
 
 
-def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input."):
-                out[node["id"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return out
 
 
 async def say(e: Env, text: str, user: TeamsUser = ANA, **kw: Any) -> dict[str, Any]:

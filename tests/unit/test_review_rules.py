@@ -13,6 +13,7 @@ from invoice_capture.review import checks, edits, workflow
 from invoice_capture.review.edits import apply_edits, parse_input
 from invoice_capture.review.workflow import Actor, Refused, buttons_for, may_act
 from invoice_capture.store.repository import ROLES
+from tests.cardschema import verbs
 
 DECISION_VERBS = ("approve", "reject", "escalate", "save", "retry", "reopen")
 ORDER = ("approve", "save", "escalate", "reject", "retry", "reopen")
@@ -76,22 +77,6 @@ def test_buttons_for_matches_the_rules(state: str, role: str, request: pytest.Fi
     assert buttons_for(state, role) == expected
 
 
-def _card_verbs(card: dict[str, Any]) -> set[str]:
-    out: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                out.add(node["verb"])
-            for key, value in node.items():
-                if key != "refresh":
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return out
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -103,7 +88,7 @@ def test_card_buttons_are_what_the_server_accepts(state: str, role: str) -> None
     invoice = {"id": "i-1", "version": 3, "state": state, "filename": "a.pdf", "fields": {}, "items": [],
                "escalated_to": {"id": "bo", "name": "Bo"} if state == "escalated" else None}
     card = review_cards.review_card(invoice, role=role, approvers=[{"id": "bo", "name": "Bo"}])
-    shown = {"save" if v == "edit" else v for v in _card_verbs(card)}
+    shown = {"save" if v == "edit" else v for v in verbs(card)}
     assert shown == {v for v in ORDER if allowed(v, state, role)}
 
 

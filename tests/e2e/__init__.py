@@ -1,0 +1,1 @@
+"""End-to-end tests: a real Teams client (the Microsoft 365 Agents Playground) driven in headless Chromium."""

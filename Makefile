@@ -5,7 +5,7 @@ VENV := .venv
 UV := $(VENV)-tools/bin/uv
 ARGS ?= --help
 
-.PHONY: setup run test lint fmt bench eval synth clean e2e-deps playground
+.PHONY: setup run run-service test lint fmt bench eval synth clean e2e-deps
 
 # uv (pinned) in its own venv, so a fresh machine needs nothing but python3
 $(UV):
@@ -30,14 +30,14 @@ node_modules/.installed: package.json package-lock.json
 
 e2e-deps: node_modules/.installed /usr/bin/chromium
 
-## run: the service on its embedded default: SQLite + local originals in ./data, in-process jobs, on
-## http://127.0.0.1:3978 (upload page at /, bot at /api/messages). `make playground` adds the chat client.
-run: setup
-	$(VENV)/bin/python app.py
+## run: the service on its embedded default (SQLite + local originals in ./data, in-process jobs) on
+## http://127.0.0.1:3978 (upload page at /, bot at /api/messages), plus the Agents Playground chat on :56150
+run: setup node_modules/.installed
+	ROLES="$${ROLES:-Bo Approver=approver,Cy Manager=manager}" $(VENV)/bin/python app.py --playground
 
-## playground: the service plus the Microsoft 365 Agents Playground (a Teams-like chat) on http://127.0.0.1:56150
-playground: setup node_modules/.installed
-	$(VENV)/bin/python -m bot.playground
+## run-service: the service alone (what production runs)
+run-service: setup
+	$(VENV)/bin/python app.py
 
 ## test: lint, then the whole test suite (unit, integration on SQLite/PostgreSQL/Redis/RabbitMQ, golden accuracy
 ## gates on ../shared, end-to-end in the Agents Playground with headless Chromium)

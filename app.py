@@ -141,10 +141,55 @@ def _token_provider(s: Settings) -> Any:
     return token
 
 
+PLAYGROUND = Path(__file__).resolve().parent / "node_modules" / ".bin" / "agentsplayground"
+PLAYGROUND_PORT = 56150
+
+
+def with_playground(app: web.Application, s: Settings) -> None:
+    """Also run the Microsoft 365 Agents Playground (a local Teams-like chat) pointed at this service, so
+    `make run` gives a new user a chat to try the bot in; it is stopped with the service."""
+    import os
+    import signal
+    import subprocess
+
+    async def start(_app: web.Application) -> None:
+        if not PLAYGROUND.exists():
+            log.warning("Agents Playground not installed (run `npm ci`); starting without it")
+            return
+        env = {**os.environ, "APPLICATION_INSIGHTS_NO_STATSBEAT": "true", "BROWSER": "true",
+               "TEAMSAPPTESTER_BROWSER": "none", "M365_AGENTS_PLAYGROUND_ENABLE_EVENTS_RECORDING": "false"}
+        proc = subprocess.Popen(
+            [str(PLAYGROUND), "-e", f"http://{s.host}:{s.port}/api/messages", "-c", "msteams",
+             "-p", str(PLAYGROUND_PORT), "--disable-telemetry"], cwd=PLAYGROUND.parents[2], env=env,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        app[PLAYGROUND_PROC] = proc
+        log.info("Agents Playground (chat as Ana Clerk) on http://localhost:%d - upload page on http://%s:%s/",
+                 PLAYGROUND_PORT, s.host, s.port)
+
+    async def stop(_app: web.Application) -> None:
+        proc = app.get(PLAYGROUND_PROC)
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+
+    app.on_startup.append(start)
+    app.on_cleanup.insert(0, stop)
+
+
+PLAYGROUND_PROC = web.AppKey("playground", object)
+
+
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="invoice-capture service")
+    parser.add_argument("--playground", action="store_true", help="also start the Agents Playground chat")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     s = Settings()
-    web.run_app(build_app(s), host=s.host, port=s.port, print=None)
+    app = build_app(s)
+    if args.playground:
+        with_playground(app, s)
+    web.run_app(app, host=s.host, port=s.port, print=None)
 
 
 if __name__ == "__main__":

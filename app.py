@@ -157,7 +157,8 @@ def with_playground(app: web.Application, s: Settings) -> None:
             log.warning("Agents Playground not installed (run `npm ci`); starting without it")
             return
         env = {**os.environ, "APPLICATION_INSIGHTS_NO_STATSBEAT": "true", "BROWSER": "true",
-               "TEAMSAPPTESTER_BROWSER": "none", "M365_AGENTS_PLAYGROUND_ENABLE_EVENTS_RECORDING": "false"}
+               "TEAMSAPPTESTER_BROWSER": "none", "M365_AGENTS_PLAYGROUND_ENABLE_EVENTS_RECORDING": "false",
+               "M365_AGENTS_PLAYGROUND_LOGFILE": str((s.data_dir / "playground.log").resolve())}
         proc = subprocess.Popen(
             [str(PLAYGROUND), "-e", f"http://{s.host}:{s.port}/api/messages", "-c", "msteams",
              "-p", str(PLAYGROUND_PORT), "--disable-telemetry"], cwd=PLAYGROUND.parents[2], env=env,

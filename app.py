@@ -9,6 +9,7 @@ Everything else (SQLite file, originals) lives under DATA_DIR. See README.md for
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from pathlib import Path
@@ -134,8 +135,6 @@ def _token_provider(s: Settings) -> Any:
     creds = MicrosoftAppCredentials(s.app_id, s.app_password, channel_auth_tenant=s.app_tenant_id or None)
 
     async def token() -> str | None:
-        import asyncio
-
         return await asyncio.to_thread(creds.get_access_token)
 
     return token

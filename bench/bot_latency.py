@@ -27,7 +27,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from app import build_app  # noqa: E402
@@ -36,6 +35,7 @@ from invoice_capture.extraction.evaluate import modality_group  # noqa: E402
 from tests.cardschema import data_of, verbs  # noqa: E402
 from tests.fakes.activities import card_action, file_message  # noqa: E402
 from tests.fakes.connector import FakeConnector, card_of, card_text  # noqa: E402
+from tests.fakes.files import FileServer  # noqa: E402
 
 DEFAULT_LABELS = ROOT.parent / "shared" / "data" / "invoices" / "labels.jsonl"
 
@@ -51,14 +51,8 @@ async def run(labels: Path, n_actions: int) -> None:
     base = labels.parent
     files = {Path(r["file"]).name + f"-{i}": base / r["file"] for i, r in enumerate(rows)}
     groups = {Path(r["file"]).name + f"-{i}": modality_group(r.get("modality", "")) for i, r in enumerate(rows)}
-
-    async def serve(request: web.Request) -> web.Response:
-        return web.Response(body=files[request.match_info["name"]].read_bytes())
-
-    host = web.Application()
-    host.router.add_get("/f/{name}", serve)
-    file_server = TestServer(host, host="127.0.0.1")
-    await file_server.start_server()
+    file_server = await FileServer().start()
+    urls = {name: file_server.add(name, path.read_bytes()) for name, path in files.items()}
     connector = await FakeConnector().start()
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, DATA_DIR=Path(tmp), MicrosoftAppId="", JOBS_BROKER="memory")
@@ -70,7 +64,7 @@ async def run(labels: Path, n_actions: int) -> None:
             for name, path in files.items():
                 before = len(connector.sent)
                 t0 = time.perf_counter()
-                act = file_message(connector.url, path.name, str(file_server.make_url(f"/f/{name}")))
+                act = file_message(connector.url, path.name, urls[name])
                 await client.post("/api/messages", json=act)
                 sent = await connector.wait_for(lambda c, b=before: c.sent[b:] or None)
                 aid = sent[0]["id"]
@@ -116,7 +110,7 @@ async def run(labels: Path, n_actions: int) -> None:
         finally:
             await client.close()
             await connector.close()
-            await file_server.close()
+            await file_server.stop()
 
 
 def main() -> int:

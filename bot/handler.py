@@ -84,11 +84,8 @@ class InvoiceBot(ActivityHandler):
         ref = TurnContext.get_conversation_reference(ctx.activity)
         conv = ctx.activity.conversation
         ctype = (conv.conversation_type if conv else None) or "personal"
-        from invoice_capture.store import repository as repo
-
-        async with self.service.db.write() as s:
-            await repo.save_conversation(s, tenant, ref.conversation.id, ref.serialize(), conversation_type=ctype,
-                                         user_external_id=user_id if ctype == "personal" else "")
+        await self.service.remember_conversation(tenant, ref.conversation.id, ref.serialize(), conversation_type=ctype,
+                                                 user_external_id=user_id if ctype == "personal" else "")
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -251,8 +248,6 @@ class InvoiceBot(ActivityHandler):
             if why is None:
                 return card_response(review.edit_card(view))
             return card_response(await self.card_for(view, actor.role, notice=why))
-        if verb == "show" and ctx.activity.conversation:
-            return card_response(await self.card_for(view, actor.role))
         card = await self.card_for(view, actor.role, notice=result.notice)
         return card_response(card)
 

@@ -13,7 +13,6 @@ import logging
 from bot.handler import InvoiceBot
 from cards import problems
 from invoice_capture.review.service import Change
-from invoice_capture.store import repository as repo
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +25,13 @@ class CardKeeper:
         view = change.invoice
         if change.verb == "received":
             return  # the "Reading…" card is already up
-        cards = {role: await self.bot.card_for(view, role) for role in ("clerk", "approver")}
+        cards: dict[str, dict] = {}  # built once per role, only for roles that have a card posted
         for ref in await self.bot.service.cards(view["id"]):
+            role = "approver" if ref.get("kind") == "approver" else "clerk"
+            if role not in cards:
+                cards[role] = await self.bot.card_for(view, role)
             try:
-                await self.bot.replace_card(ref, cards["approver" if ref.get("kind") == "approver" else "clerk"])
+                await self.bot.replace_card(ref, cards[role])
             except Exception:  # one chat that cannot be reached must not stop the others
                 log.exception("could not update the card in %s", ref.get("conversation_id"))
         if change.verb == "escalate" and view.get("escalated_to"):
@@ -37,8 +39,7 @@ class CardKeeper:
 
     async def _tell_approver(self, view: dict, by: str) -> None:
         approver = view["escalated_to"]
-        async with self.bot.service.db.read() as s:
-            reference = await repo.personal_conversation(s, view["tenant_id"], approver["id"])
+        reference = await self.bot.service.personal_conversation(view["tenant_id"], approver["id"])
         reason = view.get("escalation_reason")
         notice = f"{by} escalated this invoice to you" + (f": {reason}" if reason else ".")
         if reference is None:

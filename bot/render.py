@@ -28,6 +28,7 @@ async def review_card_for(service: ReviewService, view: dict[str, Any], role: st
                           notice: str | None = None) -> dict[str, Any]:
     approvers = await service.approvers(view["tenant_id"])
     people = [x for x in (view.get("uploaded_by_id"), (view.get("escalated_to") or {}).get("id")) if x]
-    refresh = await service.channel_user_ids(view["tenant_id"], people + [a["id"] for a in approvers])
+    refresh = list(dict.fromkeys(await service.channel_user_ids(view["tenant_id"], people)
+                                 + [a["channel_user_id"] for a in approvers if a["channel_user_id"]]))
     return review.review_card(view, role=role, approvers=[{"id": a["id"], "name": a["name"]} for a in approvers],
                               notice=notice, refresh_user_ids=refresh or None)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from invoice_capture.review.checks import normalise_number
 from invoice_capture.review.view import summary_row
 from invoice_capture.store import repository as repo
 from invoice_capture.store.db import Database
@@ -84,8 +85,6 @@ async def summary(db: Database, tenant_id: str, period: str = "this week",
 
 async def find_by_number(db: Database, tenant_id: str, number: str) -> Invoice | None:
     """The newest invoice whose number matches what a manager typed (normalised, so "inv 0042" finds INV-42)."""
-    from invoice_capture.review.checks import normalise_number
-
     async with db.read() as s:
         rows = await repo.find_by_number(s, tenant_id, normalise_number(number))
         if not rows:

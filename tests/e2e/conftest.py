@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.conftest import unavailable
 from tests.e2e.playground import (
     ChatPage,
-    FileServer,
     Playground,
     launch_chromium,
     missing_tools,
     new_browser_context,
 )
+from tests.fakes.files import FileServer
 
 StartPlayground = Callable[..., Awaitable[Playground]]
 OpenChat = Callable[[Playground], Awaitable[ChatPage]]
@@ -33,10 +34,7 @@ def require_e2e_tools() -> None:
     missing = missing_tools()
     if not missing:
         return
-    reason = "end-to-end tools missing: " + "; ".join(missing)
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    unavailable("end-to-end tools missing: " + "; ".join(missing))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import quote
 
 import aiohttp
-from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Locator, Page, Playwright, expect
+
+from tests.badfiles import raw_pdf
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_FILE = REPO_ROOT / ".m365agentsplayground.yml"
@@ -630,86 +630,14 @@ class ChatPage:
 # Files for file messages
 
 
-class FileServer:
-    """Serves test files on 127.0.0.1 the way Teams serves a file message's `downloadUrl`: a plain GET, no auth.
-
-    A file added with `gate=True` is held until `release(name)`, so a test can see the bot's "reading" state before
-    the download finishes, without sleeping.
-    """
-
-    def __init__(self) -> None:
-        self._files: dict[str, tuple[bytes, str]] = {}
-        self._gates: dict[str, asyncio.Event] = {}
-        self.requests: list[str] = []
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
-
-    def add(self, name: str, data: bytes, *, content_type: str = "application/pdf", gate: bool = False) -> str:
-        self._files[name] = (data, content_type)
-        if gate:
-            self._gates[name] = asyncio.Event()
-        return self.url(name)
-
-    def release(self, name: str) -> None:
-        self._gates[name].set()
-
-    def url(self, name: str) -> str:
-        if self.port is None:
-            raise RuntimeError("the file server is not running")
-        return f"http://127.0.0.1:{self.port}/files/{quote(name)}"
-
-    async def _serve(self, request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        self.requests.append(name)
-        if name not in self._files:
-            raise web.HTTPNotFound()
-        if name in self._gates:
-            await self._gates[name].wait()
-        data, content_type = self._files[name]
-        return web.Response(body=data, content_type=content_type)
-
-    async def start(self) -> Self:
-        app = web.Application()
-        app.router.add_get("/files/{name}", self._serve)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        return self
-
-    async def stop(self) -> None:
-        for gate in self._gates.values():
-            gate.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
-
-
 def pdf_bytes(text: str = "Invoice INV-1") -> bytes:
     """A minimal one-page PDF, enough for a bot that only downloads and sizes the file."""
     stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
+    return raw_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
         b" /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    ])

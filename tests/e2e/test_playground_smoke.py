@@ -22,7 +22,8 @@ from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment, 
 from playwright.async_api import expect
 
 from tests.e2e.conftest import OpenChat, StartPlayground
-from tests.e2e.playground import FILE_DOWNLOAD_INFO, FileServer, TeamsContext, pdf_bytes
+from tests.e2e.playground import FILE_DOWNLOAD_INFO, TeamsContext, pdf_bytes
+from tests.fakes.files import FileServer
 
 pytestmark = pytest.mark.e2e
 

@@ -17,7 +17,7 @@ from app import SERVICE, build_app
 from invoice_capture.config import Settings
 from tests.conftest import DEV_SET
 from tests.e2e.conftest import OpenChat, StartPlayground
-from tests.e2e.playground import FileServer
+from tests.fakes.files import FileServer
 
 pytestmark = pytest.mark.e2e
 

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import build_app
 from invoice_capture.config import Settings
+from tests.conftest import unavailable
 from tests.fakes.connector import FakeConnector
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -32,11 +33,8 @@ def _pg_up() -> bool:
 
 
 def need_service(name: str, up: bool) -> None:
-    if up:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{name} is required in CI and is not reachable")
-    pytest.skip(f"{name} not reachable")
+    if not up:
+        unavailable(f"{name} not reachable", ci_reason=f"{name} is required in CI and is not reachable")
 
 
 @contextlib.asynccontextmanager

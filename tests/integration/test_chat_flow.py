@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
 from app import BOT, SERVICE
@@ -18,34 +17,24 @@ from tests.cardschema import data_of, verbs
 from tests.conftest import DEV_SET
 from tests.fakes.activities import ANA, BO, CY, card_action, file_message, personal_conv, text_message
 from tests.fakes.connector import FakeConnector, card_of, card_text
+from tests.fakes.files import FileServer
 
 SAMPLE = DEV_SET / "azure_samples" / "sample-invoice.pdf"
 
 
 @pytest.fixture
-async def files() -> AsyncIterator[dict[str, Any]]:
-    """A tiny file host standing in for SharePoint download URLs: put bytes in the dict, get a URL."""
-    store: dict[str, Any] = {}
-
-    async def get(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        return web.Response(body=store[name]) if name in store else web.Response(status=404)
-
-    app = web.Application()
-    app.router.add_get("/files/{name}", get)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    store["_url"] = lambda name: str(server.make_url(f"/files/{name}"))
-    yield store
-    await server.close()
+async def files() -> AsyncIterator[FileServer]:
+    """Stands in for SharePoint download URLs."""
+    async with FileServer() as server:
+        yield server
 
 
-async def drop(client: TestClient, connector: FakeConnector, files: dict[str, Any], name: str, data: bytes,
+async def drop(client: TestClient, connector: FakeConnector, files: FileServer, name: str, data: bytes,
                user: Any = ANA, ready: str = "Approve") -> tuple[str, dict[str, Any]]:
     """Send a file message; wait until its card is replaced by one containing ``ready``. Returns (activity id, card)."""
-    files[name] = data
+    url = files.add(name, data)
     before = len(connector.sent)
-    resp = await client.post("/api/messages", json=file_message(connector.url, name, files["_url"](name), user=user))
+    resp = await client.post("/api/messages", json=file_message(connector.url, name, url, user=user))
     assert resp.status in (200, 201)
     first = await connector.wait_for(lambda c: c.sent[before:] or None)
     aid = first[0]["id"]
@@ -74,7 +63,7 @@ async def audit_actions(client: TestClient, invoice_id: str) -> list[tuple[str, 
         return [(a, n) for a, n in rows.all()]
 
 
-async def test_drop_edit_approve(service_client: TestClient, connector: FakeConnector, files: dict) -> None:
+async def test_drop_edit_approve(service_client: TestClient, connector: FakeConnector, files: FileServer) -> None:
     aid, card = await drop(service_client, connector, files, "sample-invoice.pdf", SAMPLE.read_bytes())
     text_ = card_text(card)
     assert "CONTOSO" in text_.upper() and "110" in text_
@@ -110,7 +99,8 @@ async def test_drop_edit_approve(service_client: TestClient, connector: FakeConn
     assert changes["PurchaseOrder"][1] == "PO-77"
 
 
-async def test_stale_and_concurrent_clicks(service_client: TestClient, connector: FakeConnector, files: dict) -> None:
+async def test_stale_and_concurrent_clicks(service_client: TestClient, connector: FakeConnector,
+                                           files: FileServer) -> None:
     _aid, card = await drop(service_client, connector, files, "a.pdf", SAMPLE.read_bytes())
     data = data_of(card, "approve")
     reject = {**data_of(card, "reject"), "reason": "wrong vendor"}
@@ -128,7 +118,7 @@ async def test_stale_and_concurrent_clicks(service_client: TestClient, connector
 
 
 async def test_escalate_messages_the_approver(service_client: TestClient, connector: FakeConnector,
-                                              files: dict) -> None:
+                                              files: FileServer) -> None:
     await service_client.post("/api/messages", json=text_message(connector.url, "hi", user=BO))  # Bo's 1:1 chat
     aid, card = await drop(service_client, connector, files, "b.pdf", SAMPLE.read_bytes())
     esc = {**data_of(card, "escalate"), "approver": BO.aad, "reason": "above my limit"}
@@ -147,7 +137,7 @@ async def test_escalate_messages_the_approver(service_client: TestClient, connec
     assert "Approved by Bo Approver" in card_text(card_of(connector.current[aid]))
 
 
-async def test_other_tenant_is_refused(service_client: TestClient, connector: FakeConnector, files: dict) -> None:
+async def test_other_tenant_is_refused(service_client: TestClient, connector: FakeConnector, files: FileServer) -> None:
     _aid, card = await drop(service_client, connector, files, "c.pdf", SAMPLE.read_bytes())
     data = data_of(card, "approve")
     out = await click(service_client, connector, "approve", data, tenant="tenant-other")
@@ -193,7 +183,7 @@ def _encrypted_pdf() -> bytes:
     ("cat.jpg", _cat_photo(), "Is it an invoice"),
 ])
 async def test_bad_input_keeps_original_and_can_retry(service_client: TestClient, connector: FakeConnector,
-                                                     files: dict, name: str, data: bytes, expect: str) -> None:
+                                                     files: FileServer, name: str, data: bytes, expect: str) -> None:
     aid, card = await drop(service_client, connector, files, name, data, ready="Retry")
     assert expect.lower() in card_text(card).lower()
     retry = data_of(card, "retry")
@@ -208,14 +198,14 @@ async def test_bad_input_keeps_original_and_can_retry(service_client: TestClient
 
 
 async def test_duplicate_file_gives_the_same_invoice(service_client: TestClient, connector: FakeConnector,
-                                                     files: dict) -> None:
+                                                     files: FileServer) -> None:
     _a, card1 = await drop(service_client, connector, files, "d.pdf", SAMPLE.read_bytes())
     _b, card2 = await drop(service_client, connector, files, "d-again.pdf", SAMPLE.read_bytes())
     assert data_of(card1, "approve")["invoice_id"] == data_of(card2, "approve")["invoice_id"]
     assert "sent this file before" in card_text(card2)
 
 
-async def test_commands(service_client: TestClient, connector: FakeConnector, files: dict) -> None:
+async def test_commands(service_client: TestClient, connector: FakeConnector, files: FileServer) -> None:
     await drop(service_client, connector, files, "e.pdf", SAMPLE.read_bytes())
 
     async def ask(q: str) -> str:
@@ -234,7 +224,7 @@ async def test_commands(service_client: TestClient, connector: FakeConnector, fi
     assert "No invoice" in await ask("show NOPE-1")
 
 
-async def test_audit_is_append_only(service_client: TestClient, connector: FakeConnector, files: dict) -> None:
+async def test_audit_is_append_only(service_client: TestClient, connector: FakeConnector, files: FileServer) -> None:
     await service_client.post("/api/messages", json=text_message(connector.url, "status"))
     await drop(service_client, connector, files, "f.pdf", SAMPLE.read_bytes())
     service = service_client.server.app[SERVICE]

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import (
@@ -39,6 +37,7 @@ from invoice_capture.store.models import AuditEvent
 from tests.cardschema import assert_valid_card, data_of, inputs, verbs
 from tests.fakes.activities import ANA, BO, BOT, CY, TENANT, TeamsUser, personal_conv
 from tests.fakes.connector import card_text
+from tests.fakes.files import FileServer
 from tests.make_invoice import draw
 
 _ids = itertools.count(1)
@@ -115,33 +114,18 @@ class Env:
     service: ReviewService
     jobs: Jobs
     extractor: FakeExtractor
-    files: dict[str, bytes]
+    files: FileServer
     file_url: Callable[[str], str]
     tmp: Path
 
     async def settle(self) -> None:
         """Wait for downloads, extraction jobs and card updates, until nothing is left running."""
-        for _ in range(20):
-            await self.bot.idle()
-            await self.jobs.broker.wait_all()
-            await self.bot.idle()
-            if not self.jobs.broker._running_tasks and not self.bot._background and not self.service._pending:
-                return
-        raise AssertionError("background work did not settle")
+        await self.bot.idle()
 
 
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    store: dict[str, bytes] = {}
-
-    async def get(request: web.Request) -> web.Response:
-        name = request.match_info["name"]
-        return web.Response(body=store[name]) if name in store else web.Response(status=404)
-
-    app = web.Application()
-    app.router.add_get("/files/{name}", get)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
+    server = await FileServer().start()
 
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'ic.db'}")
     await db.migrate()
@@ -154,7 +138,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     adapter = RecordingAdapter(bot.on_turn)
     bot.adapter = adapter
     service.listeners.append(CardKeeper(bot))
-    e = Env(bot, adapter, service, jobs, extractor, store, lambda n: str(server.make_url(f"/files/{n}")), tmp_path)
+    e = Env(bot, adapter, service, jobs, extractor, server, server.url, tmp_path)
     try:
         yield e
     finally:
@@ -163,7 +147,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
         if bot._http is not None:
             await bot._http.close()
         await db.close()
-        await server.close()
+        await server.stop()
 
 
 # ------------------------------------------------------------------------------------------ activities
@@ -212,7 +196,7 @@ async def say(e: Env, text: str, user: TeamsUser = ANA, **kw: Any) -> dict[str, 
 
 async def drop(e: Env, name: str, data: bytes, user: TeamsUser = ANA) -> tuple[str, dict[str, Any]]:
     """A file dropped into a 1:1 chat; returns (id of the "Reading…" message, the card it shows when done)."""
-    e.files[name] = data
+    e.files.add(name, data)
     att = Attachment(content_type=FILE_DOWNLOAD_INFO, name=name, content_url=e.file_url(name),
                      content={"downloadUrl": e.file_url(name), "uniqueId": f"u-{next(_ids)}", "fileType": "pdf"})
     before = len(e.adapter.sent)
@@ -392,7 +376,7 @@ async def test_file_gets_a_reading_card_then_the_review_card_in_place(env: Env) 
 
 async def test_bot_idle_waits_for_the_review_card(env: Env) -> None:
     """bot.idle() is the documented way for tests and shutdown to wait for background work."""
-    env.files["a.pdf"] = pdf_bytes(env.tmp, "a")
+    env.files.add("a.pdf", pdf_bytes(env.tmp, "a"))
     att = Attachment(content_type=FILE_DOWNLOAD_INFO, name="a.pdf",
                      content={"downloadUrl": env.file_url("a.pdf"), "uniqueId": "u-a", "fileType": "pdf"})
     await env.adapter.receive_activity(activity(ANA, text="", attachments=[att]))

@@ -86,9 +86,7 @@ class ReviewService:
         cost more than the click itself."""
         async with self.db.read() as s:
             user = await repo.get_user(s, tenant_id, external_id)
-            if user is not None and (not name or user.name == name) and (
-                    not channel_user_id or user.channel_user_id == channel_user_id) and (
-                    self.role_map.get(external_id.casefold(), user.role) == user.role):
+            if user is not None and repo.user_is_current(user, name, channel_user_id, self.role_map):
                 return Actor(user.external_id, user.name, user.role)
         async with self.db.write() as s:
             user = await repo.upsert_user(s, tenant_id, external_id, name, self.role_map, channel_user_id)
@@ -102,8 +100,23 @@ class ReviewService:
 
     async def channel_user_ids(self, tenant_id: str, external_ids: list[str]) -> list[str]:
         async with self.db.read() as s:
-            users = [await repo.get_user(s, tenant_id, x) for x in dict.fromkeys(external_ids) if x]
-        return [u.channel_user_id for u in users if u is not None and u.channel_user_id]
+            return await repo.channel_user_ids(s, tenant_id, [x for x in external_ids if x])
+
+    async def remember_conversation(self, tenant_id: str, conversation_id: str, reference: dict[str, Any], *,
+                                    conversation_type: str, user_external_id: str) -> None:
+        """Store where the bot can write to later (proactive messages). Read first: every message passes here and
+        the reference almost never changes."""
+        async with self.db.read() as s:
+            if await repo.conversation_is_current(s, tenant_id, conversation_id, reference, conversation_type,
+                                                  user_external_id):
+                return
+        async with self.db.write() as s:
+            await repo.save_conversation(s, tenant_id, conversation_id, reference, conversation_type=conversation_type,
+                                         user_external_id=user_external_id)
+
+    async def personal_conversation(self, tenant_id: str, user_external_id: str) -> dict[str, Any] | None:
+        async with self.db.read() as s:
+            return await repo.personal_conversation(s, tenant_id, user_external_id)
 
     # ------------------------------------------------------------------------------------------ intake
 

@@ -28,18 +28,31 @@ async def ensure_tenant(session: AsyncSession, tenant_id: str, name: str = "") -
     return tenant
 
 
+def configured_role(role_map: dict[str, str] | None, external_id: str, name: str = "") -> str | None:
+    """The role settings give this user (by id first, then by display name), or None."""
+    if not role_map:
+        return None
+    role = role_map.get(external_id.casefold()) or (role_map.get(name.casefold()) if name else None)
+    return role if role in ROLES else None
+
+
+def user_is_current(user: User, name: str, channel_user_id: str, role_map: dict[str, str] | None) -> bool:
+    """Whether ``upsert_user`` would change nothing (so a read is enough)."""
+    role = configured_role(role_map, user.external_id, name or user.name)
+    return (not name or user.name == name) and (not channel_user_id or user.channel_user_id == channel_user_id) \
+        and (role is None or role == user.role)
+
+
 async def upsert_user(session: AsyncSession, tenant_id: str, external_id: str, name: str = "",
                       role_map: dict[str, str] | None = None, channel_user_id: str = "") -> User:
     """The user behind an activity; created as a clerk unless the configured role map says otherwise."""
     await ensure_tenant(session, tenant_id)
     user = (await session.execute(select(User).where(User.tenant_id == tenant_id,
                                                      User.external_id == external_id))).scalar_one_or_none()
-    configured = None
-    if role_map:
-        configured = role_map.get(external_id.casefold()) or (role_map.get(name.casefold()) if name else None)
+    configured = configured_role(role_map, external_id, name)
     if user is None:
         user = User(tenant_id=tenant_id, external_id=external_id, name=name or external_id,
-                    channel_user_id=channel_user_id, role=configured if configured in ROLES else "clerk")
+                    channel_user_id=channel_user_id, role=configured or "clerk")
         session.add(user)
         await session.flush()
         return user
@@ -47,7 +60,7 @@ async def upsert_user(session: AsyncSession, tenant_id: str, external_id: str, n
         user.name = name
     if channel_user_id and user.channel_user_id != channel_user_id:
         user.channel_user_id = channel_user_id
-    if configured in ROLES and user.role != configured:
+    if configured and user.role != configured:
         user.role = configured
     user.last_seen_at = utcnow()
     return user
@@ -56,6 +69,16 @@ async def upsert_user(session: AsyncSession, tenant_id: str, external_id: str, n
 async def get_user(session: AsyncSession, tenant_id: str, external_id: str) -> User | None:
     return (await session.execute(select(User).where(User.tenant_id == tenant_id,
                                                      User.external_id == external_id))).scalar_one_or_none()
+
+
+async def channel_user_ids(session: AsyncSession, tenant_id: str, external_ids: Sequence[str]) -> list[str]:
+    """Chat-channel ids (Teams "29:...") of these users, in one query; users without one are left out."""
+    if not external_ids:
+        return []
+    rows = await session.execute(select(User.external_id, User.channel_user_id).where(
+        User.tenant_id == tenant_id, User.external_id.in_(list(external_ids))))
+    found = {ext: ch for ext, ch in rows.all() if ch}
+    return [found[x] for x in dict.fromkeys(external_ids) if x in found]
 
 
 async def users_with_roles(session: AsyncSession, tenant_id: str, roles: Sequence[str]) -> list[User]:
@@ -153,6 +176,15 @@ async def save_conversation(session: AsyncSession, tenant_id: str, conversation_
     if user_external_id:
         row.user_external_id = user_external_id
     row.updated_at = utcnow()
+
+
+async def conversation_is_current(session: AsyncSession, tenant_id: str, conversation_id: str,
+                                  reference: dict[str, Any], conversation_type: str, user_external_id: str) -> bool:
+    row = (await session.execute(select(ConversationRef).where(
+        ConversationRef.tenant_id == tenant_id, ConversationRef.conversation_id == conversation_id)
+    )).scalar_one_or_none()
+    return row is not None and row.reference == reference and row.conversation_type == conversation_type and (
+        not user_external_id or row.user_external_id == user_external_id)
 
 
 async def personal_conversation(session: AsyncSession, tenant_id: str, user_external_id: str) -> dict[str, Any] | None:

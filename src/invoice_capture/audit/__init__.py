@@ -1,1 +1,1 @@
-"""The tamper-evident audit log: append (chain.py), verify and export (later: verify.py, export.py)."""
+"""The tamper-evident audit log: append (chain.py), verify the chain (verify.py), export it (export.py)."""

@@ -147,6 +147,159 @@ def cmd_users(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_vendors(args: argparse.Namespace) -> int:
+    """Import the vendor master from a CSV file, or list it (settings DATA_DIR / DATABASE_URL, like `users`).
+
+    The file is read and checked before the database is touched: a file that cannot be read or has no usable
+    line changes nothing (exit 2). Bad lines are listed and skipped; the good ones are still imported.
+    """
+    import asyncio
+
+    from invoice_capture.config import Settings
+    from invoice_capture.review.vendors import VendorRecord, read_csv
+    from invoice_capture.store import repository as repo
+    from invoice_capture.store.db import Database
+
+    settings = Settings()
+    tenant = args.tenant or settings.default_tenant
+    records: list[VendorRecord] = []
+    errors: list[str] = []
+    if args.vendors_action == "import":
+        path = Path(args.file)
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except OSError as e:
+            sys.stderr.write(f"invoice-capture vendors: cannot read {path}: {e.strerror or e}\n")
+            return EXIT_UNREADABLE
+        except UnicodeDecodeError:
+            sys.stderr.write(f"invoice-capture vendors: {path} is not UTF-8 text; save it as CSV UTF-8 "
+                             "(Excel: Save as -> CSV UTF-8)\n")
+            return EXIT_UNREADABLE
+        records, errors = read_csv(text)
+        if not records:
+            sys.stderr.write(f"invoice-capture vendors: nothing imported, {path} has no usable vendor line:\n")
+            sys.stderr.write("".join(f"  {e}\n" for e in errors))
+            return EXIT_UNREADABLE
+
+    async def run() -> int:
+        db = Database(settings.db_url)
+        try:
+            await db.migrate()
+            if args.vendors_action == "import":
+                # with bad lines, "absent from the file" may just mean "on a line that was skipped": remove nothing
+                replace = args.replace and not errors
+                async with db.write() as s:
+                    res = await repo.import_vendors(s, tenant, records, replace=replace)
+                n = res.created + res.updated
+                head = f"imported {n} vendor{'s' if n != 1 else ''} ({res.created} new, {res.updated} updated)"
+                out = [head + (f"; {len(errors)} line{'s' if len(errors) != 1 else ''} skipped:" if errors else "")]
+                out += [f"  {e}" for e in errors]
+                out += [f"  {p}" for p in res.problems]
+                if args.replace and errors:
+                    out.append("nothing removed: fix the skipped lines and import again with --replace")
+                elif replace:
+                    out.append(f"removed {res.removed} vendor{'s' if res.removed != 1 else ''} not in the file")
+                    out += [f"  {k}" for k in res.kept]
+                sys.stdout.write("\n".join(out) + "\n")
+                return 0 if n or not (errors or res.problems) else EXIT_UNREADABLE
+            async with db.read() as s:
+                vendors = await repo.list_vendors(s, tenant)
+            for v in vendors:
+                also = f"  (also: {', '.join(v.aliases)})" if v.aliases else ""
+                sys.stdout.write(f"{v.id:>5}  {v.name:32s} {v.tax_id or '-':16s} {v.iban or '-':34s} "
+                                 f"{v.currency or '-':3s}  {v.default_approver or '-'}{also}\n")
+            if not vendors:
+                sys.stdout.write(f"no vendors in tenant {tenant!r} yet (add them with "
+                                 "`invoice-capture vendors import FILE.csv`)\n")
+            return 0
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+EXIT_BROKEN = 1
+
+
+def _day(value: str) -> Any:
+    """argparse type for --from/--to: a calendar day, YYYY-MM-DD (UTC)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Verify the audit hash chains (exit 1 when one is broken) or export a period's events as JSON, CSV or OSCAL.
+
+    Unlike `users`, no tenant default: without --tenant every tenant is covered, because an auditor asks about the
+    whole log. An export to --out is written beside the target and renamed at the end, so a failed run never leaves
+    a half-written evidence file behind.
+    """
+    import asyncio
+    import os
+
+    from invoice_capture.audit.export import Period, export
+    from invoice_capture.audit.verify import verify
+    from invoice_capture.config import Settings
+    from invoice_capture.store.db import Database
+
+    settings = Settings()
+    period = None
+    if args.audit_action == "export":
+        try:
+            period = Period(args.start, args.end)
+        except ValueError as e:
+            sys.stderr.write(f"invoice-capture audit: {e}\n")
+            return EXIT_UNREADABLE
+
+    async def run() -> int:
+        db = Database(settings.db_url)
+        try:
+            await db.migrate()
+            if args.audit_action == "verify":
+                async with db.read() as s:
+                    result = await verify(s, args.tenant)
+                for chain in result.tenants:
+                    sys.stdout.write(chain.describe() + "\n")
+                if not result.tenants:
+                    sys.stdout.write("no audit events yet: nothing to verify\n")
+                for name, present in result.guards.items():
+                    if not present:
+                        sys.stderr.write(f"warning: trigger {name} is missing: the database no longer refuses "
+                                         "changes to audit events\n")
+                return 0 if result.intact else EXIT_BROKEN
+            assert period is not None
+            if not args.out:
+                async with db.read() as s:
+                    summary = await export(s, args.format, sys.stdout, period, args.tenant)
+            else:
+                target = Path(args.out)
+                part = target.with_name(target.name + ".part")
+                try:
+                    with part.open("w", encoding="utf-8", newline="") as fh:
+                        async with db.read() as s:
+                            summary = await export(s, args.format, fh, period, args.tenant)
+                    os.replace(part, target)
+                except OSError as e:
+                    sys.stderr.write(f"invoice-capture audit: cannot write {target}: {e.strerror or e}\n")
+                    return EXIT_UNREADABLE
+                finally:
+                    part.unlink(missing_ok=True)
+                sys.stderr.write(f"exported {summary.events} event{'s' if summary.events != 1 else ''} "
+                                 f"({args.format}) to {target}\n")
+            if summary.verification is not None and not summary.verification.intact:
+                sys.stderr.write("warning: an audit chain is broken (see `invoice-capture audit verify`); the OSCAL "
+                                 "findings record AU-9 as not satisfied\n")
+            return 0
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="invoice-capture", description=__doc__.splitlines()[0])
     p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
@@ -186,6 +339,31 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--name", help="set-role: display name, for a user who has not talked to the bot yet")
     us.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT; Teams users: their tenant id)")
     us.set_defaults(func=cmd_users)
+
+    vd = sub.add_parser("vendors", help="import the vendor master from a CSV file, or list it")
+    vsub = vd.add_subparsers(dest="vendors_action", required=True)
+    vi = vsub.add_parser("import", help="add or update vendors from a CSV file (columns: name, aliases, tax_id, "
+                         "iban, currency, default_approver)")
+    vi.add_argument("file", help="CSV file, UTF-8, comma or semicolon separated, with a header row")
+    vi.add_argument("--replace", action="store_true",
+                    help="also remove vendors not in the file (those invoices refer to are kept)")
+    vi.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT)")
+    vl = vsub.add_parser("list", help="list the vendor master")
+    vl.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT)")
+    vd.set_defaults(func=cmd_vendors)
+
+    au = sub.add_parser("audit", help="verify the tamper-evident audit log, or export it (JSON, CSV, OSCAL)")
+    asub = au.add_subparsers(dest="audit_action", required=True)
+    av = asub.add_parser("verify", help="walk each tenant's hash chain; exit 1 and name the first broken link")
+    av.add_argument("--tenant", help="verify this tenant only (default: every tenant with audit events)")
+    ae = asub.add_parser("export", help="write the events of a period (UTC days, both included)")
+    ae.add_argument("--format", choices=["json", "csv", "oscal"], required=True,
+                    help="json: event list with hashes; csv: flat rows; oscal: OSCAL assessment results (AU controls)")
+    ae.add_argument("--from", dest="start", type=_day, required=True, metavar="YYYY-MM-DD", help="first day")
+    ae.add_argument("--to", dest="end", type=_day, required=True, metavar="YYYY-MM-DD", help="last day (included)")
+    ae.add_argument("--tenant", help="export this tenant only (default: all tenants)")
+    ae.add_argument("--out", help="file to write (default: standard output)")
+    au.set_defaults(func=cmd_audit)
     return p
 
 

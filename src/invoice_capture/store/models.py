@@ -72,7 +72,10 @@ class User(Base):
 
 
 class Vendor(Base):
+    """The tenant's vendor master (imported from CSV): invoices are matched to it by tax id, IBAN, then name."""
+
     __tablename__ = "vendors"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_vendors_tenant_name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -97,6 +100,8 @@ class Invoice(Base):
         Index("ix_invoices_tenant_state", "tenant_id", "state"),
         Index("ix_invoices_tenant_sha", "tenant_id", "content_sha256"),
         Index("ix_invoices_tenant_number", "tenant_id", "invoice_number_norm"),
+        Index("ix_invoices_tenant_vendor_norm", "tenant_id", "vendor_norm"),
+        Index("ix_invoices_tenant_vendor_id", "tenant_id", "vendor_id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -130,6 +135,14 @@ class Invoice(Base):
     currency: Mapped[str] = mapped_column(String(3), default="")
     duplicate_of: Mapped[str] = mapped_column(String(36), default="")
     vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), nullable=True)
+    #: The vendor name as duplicate checks compare it (no case, accents, punctuation or legal form).
+    vendor_norm: Mapped[str] = mapped_column(String(300), default="")
+    #: ``{"vendor_id", "name", "by": tax_id|iban|name, "score"}`` or empty when no master vendor matched.
+    vendor_match: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # controls: the HITL gate level (L0..L3) with its reasons in plain words, and the named check findings
+    gate_level: Mapped[str] = mapped_column(String(2), default="")
+    gate_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    checks: Mapped[list[Any]] = mapped_column(default=list)
     # decisions
     decided_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     decided_by_id: Mapped[str] = mapped_column(String(128), default="")
@@ -140,6 +153,9 @@ class Invoice(Base):
     escalated_to_name: Mapped[str] = mapped_column(String(200), default="")
     escalated_by_name: Mapped[str] = mapped_column(String(200), default="")
     escalation_reason: Mapped[str] = mapped_column(Text, default="")
+    #: Reminders sent for the current escalation (0, 1 = the approver again, 2 = the manager too).
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     # where the card lives, so it can be replaced in place: [{"conversation_id", "activity_id", "kind"}]
     cards: Mapped[list[Any]] = mapped_column(default=list)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -163,6 +179,29 @@ class AuditEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class VendorMemory(Base):
+    """What clerks taught the reader about one vendor (review/learning.py), found through its identity keys."""
+
+    __tablename__ = "vendor_memories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    memory: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VendorMemoryKey(Base):
+    """One identity key ("vendor:12", "tax:DE123...", "iban:...", "name:acme") pointing at a vendor memory."""
+
+    __tablename__ = "vendor_memory_keys"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_vendor_memory_keys"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(400))
+    memory_id: Mapped[int] = mapped_column(ForeignKey("vendor_memories.id"), index=True)
 
 
 class ConversationRef(Base):

@@ -14,7 +14,18 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_capture.store.models import AuditEvent, ConversationRef, Invoice, Tenant, User, utcnow
+from invoice_capture.review.vendors import VendorRecord, same_tax_id, tax_key
+from invoice_capture.store.models import (
+    AuditEvent,
+    ConversationRef,
+    Invoice,
+    Tenant,
+    User,
+    Vendor,
+    VendorMemory,
+    VendorMemoryKey,
+    utcnow,
+)
 
 ROLES = ("clerk", "approver", "manager", "admin")
 
@@ -154,6 +165,54 @@ async def unfinished(session: AsyncSession) -> list[Invoice]:
     return list(rows.scalars())
 
 
+async def list_escalated(session: AsyncSession) -> list[Invoice]:
+    """Escalated invoices of every tenant that may still be owed a reminder (oldest escalation first)."""
+    rows = await session.execute(select(Invoice).where(Invoice.state == "escalated", Invoice.reminders_sent < 2)
+                                 .order_by(Invoice.escalated_at))
+    return list(rows.scalars())
+
+
+async def mark_reminded(session: AsyncSession, invoice_id: str, step: int, at: dt.datetime) -> None:
+    """Record a reminder without bumping the version: it changes nothing a card could be stale about."""
+    await session.execute(update(Invoice).where(Invoice.id == invoice_id)
+                          .values(reminders_sent=step, reminded_at=at).execution_options(synchronize_session=False))
+
+
+async def vendor_memory(session: AsyncSession, tenant_id: str, keys: Sequence[str]) -> dict[str, Any] | None:
+    """The memory found under the strongest of ``keys`` (they are given strongest first)."""
+    if not keys:
+        return None
+    rows = (await session.execute(select(VendorMemoryKey.key, VendorMemory.memory).join(
+        VendorMemory, VendorMemory.id == VendorMemoryKey.memory_id).where(
+        VendorMemoryKey.tenant_id == tenant_id, VendorMemoryKey.key.in_(list(keys))))).all()
+    found = dict(rows)
+    return next((found[k] for k in keys if k in found), None)
+
+
+async def save_vendor_memory(session: AsyncSession, tenant_id: str, keys: Sequence[str],
+                             memory: dict[str, Any]) -> None:
+    """Store ``memory`` and point every key at it (a key that pointed at another memory now points here: the
+    newest correction is what the clerk meant)."""
+    existing = (await session.execute(select(VendorMemoryKey).where(
+        VendorMemoryKey.tenant_id == tenant_id, VendorMemoryKey.key.in_(list(keys))))).scalars().all()
+    target = next((k.memory_id for k in existing), None)
+    row = await session.get(VendorMemory, target) if target is not None else None
+    if row is None:
+        row = VendorMemory(tenant_id=tenant_id, memory=memory)
+        session.add(row)
+        await session.flush()
+    else:
+        row.memory = memory
+        row.updated_at = utcnow()
+    have = {k.key: k for k in existing}
+    for key in keys:
+        if key in have:
+            have[key].memory_id = row.id
+        else:
+            session.add(VendorMemoryKey(tenant_id=tenant_id, key=key[:400], memory_id=row.id))
+    await session.flush()
+
+
 async def audit_trail(session: AsyncSession, invoice_id: str) -> list[AuditEvent]:
     rows = await session.execute(select(AuditEvent).where(AuditEvent.invoice_id == invoice_id)
                                  .order_by(AuditEvent.seq))
@@ -194,3 +253,130 @@ async def personal_conversation(session: AsyncSession, tenant_id: str, user_exte
         ConversationRef.conversation_type == "personal").order_by(ConversationRef.updated_at.desc()).limit(1)
     )).scalar_one_or_none()
     return row.reference if row else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# vendors: the tenant's vendor master (`invoice-capture vendors import`, matched in review/vendors.py)
+
+
+class VendorImport(tuple[int, int]):
+    """``(created, updated)`` as a plain tuple, plus what else the import did: vendors removed (``replace``),
+    vendors kept although absent from the file because invoices refer to them, and records skipped because they
+    would take the name of another vendor. ``kept`` and ``problems`` are sentences for the person importing."""
+
+    removed: int
+    kept: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    def __new__(cls, created: int, updated: int, *, removed: int = 0, kept: Sequence[str] = (),
+                problems: Sequence[str] = ()) -> VendorImport:
+        self = super().__new__(cls, (created, updated))
+        self.removed, self.kept, self.problems = removed, tuple(kept), tuple(problems)
+        return self
+
+    @property
+    def created(self) -> int:
+        return self[0]
+
+    @property
+    def updated(self) -> int:
+        return self[1]
+
+
+def _apply_vendor_record(row: Vendor, rec: VendorRecord) -> None:
+    """A non-empty cell overwrites; an empty one keeps what is on file, so a file with only names and tax ids
+    cannot wipe the bank details."""
+    row.name = rec.name
+    if rec.aliases:
+        row.aliases = list(rec.aliases)
+    for attr in ("tax_id", "iban", "currency", "default_approver"):
+        value = getattr(rec, attr)
+        if value:
+            setattr(row, attr, value)
+
+
+async def import_vendors(session: AsyncSession, tenant_id: str, records: Sequence[VendorRecord], *,
+                         replace: bool = False) -> VendorImport:
+    """Upsert vendor records: the same vendor is found by tax id when the record has one, else by name (case
+    ignored), so importing the same file twice changes nothing and creates no duplicates.
+
+    ``replace=True`` makes the file the whole master: vendors absent from it are removed, except those invoices
+    refer to, which are kept and listed in ``kept`` (removing them would orphan the invoices' history).
+    """
+    await ensure_tenant(session, tenant_id)
+    rows = list((await session.execute(
+        select(Vendor).where(Vendor.tenant_id == tenant_id).order_by(Vendor.id))).scalars())
+    by_tax: dict[str, list[Vendor]] = {}
+    by_name: dict[str, Vendor] = {}
+    for row in rows:
+        if row.tax_id:
+            by_tax.setdefault(tax_key(row.tax_id), []).append(row)
+        by_name.setdefault(row.name.casefold(), row)
+
+    problems: list[str] = []
+    plan: list[tuple[VendorRecord, Vendor | None]] = []
+    matched: set[int] = set()
+    for rec in records:
+        same_tax = (r for r in by_tax.get(tax_key(rec.tax_id), []) if same_tax_id(r.tax_id, rec.tax_id))
+        row = (next(same_tax, None) if rec.tax_id else None) or by_name.get(rec.name.casefold())
+        if row is not None and row.id in matched:
+            problems.append(f"Skipped {rec.name}: an earlier record in the file is the same vendor ({row.name}).")
+            continue
+        if row is not None:
+            matched.add(row.id)
+        plan.append((rec, row))
+
+    removed, kept = 0, []
+    if replace:
+        absent = [row for row in rows if row.id not in matched]
+        refs: dict[int, int] = {}
+        if absent:
+            refs = {vid: n for vid, n in (await session.execute(
+                select(Invoice.vendor_id, func.count()).where(Invoice.vendor_id.in_([r.id for r in absent]))
+                .group_by(Invoice.vendor_id))).all()}
+        for row in absent:
+            if refs.get(row.id):
+                n = refs[row.id]
+                kept.append(f"Kept {row.name}: it is not in the file, but {n} invoice{'s' if n != 1 else ''} "
+                            f"refer{'' if n != 1 else 's'} to it.")
+            else:
+                await session.delete(row)
+                removed += 1
+        await session.flush()  # deletes first: a record may take the name a removed vendor had
+        rows = [row for row in rows if row.id in matched or refs.get(row.id)]
+
+    names_in_use: dict[str, int | None] = {row.name.casefold(): row.id for row in rows}
+    created = updated = 0
+    for rec, row in plan:
+        key = rec.name.casefold()
+        owner = names_in_use.get(key, -1)
+        if owner != -1 and (row is None or owner != row.id):
+            why = f"its tax id is on file for {row.name}, but " if row is not None else ""
+            problems.append(f"Skipped {rec.name}: {why}another vendor is already called {rec.name}. "
+                            "Rename or remove one of them.")
+            continue
+        if row is None:
+            session.add(Vendor(tenant_id=tenant_id, name=rec.name, aliases=list(rec.aliases), tax_id=rec.tax_id,
+                               iban=rec.iban, currency=rec.currency, default_approver=rec.default_approver))
+            names_in_use[key] = None
+            created += 1
+            continue
+        if names_in_use.get(row.name.casefold()) == row.id:
+            del names_in_use[row.name.casefold()]
+        names_in_use[key] = row.id
+        _apply_vendor_record(row, rec)
+        updated += 1
+    await session.flush()
+    return VendorImport(created, updated, removed=removed, kept=kept, problems=problems)
+
+
+async def list_vendors(session: AsyncSession, tenant_id: str) -> list[Vendor]:
+    """The tenant's vendor master, by name."""
+    return list((await session.execute(
+        select(Vendor).where(Vendor.tenant_id == tenant_id).order_by(func.lower(Vendor.name), Vendor.id))).scalars())
+
+
+async def get_vendor(session: AsyncSession, tenant_id: str, vendor_id: int) -> Vendor | None:
+    """One vendor of this tenant (None for another tenant's id, so ids cannot be probed across tenants)."""
+    row = await session.get(Vendor, vendor_id)
+    return row if row is not None and row.tenant_id == tenant_id else None

@@ -165,7 +165,8 @@ class AuditEvent(Base):
     """Append-only, hash-chained per tenant (``seq`` orders the chain; triggers refuse UPDATE and DELETE)."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("tenant_id", "seq"), Index("ix_audit_invoice", "invoice_id"))
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"), Index("ix_audit_invoice", "invoice_id"),
+                      Index("ix_audit_tenant_at", "tenant_id", "at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(String(64))

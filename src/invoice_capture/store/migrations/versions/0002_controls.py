@@ -32,6 +32,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_invoices_tenant_vendor_id', ['tenant_id', 'vendor_id'], unique=False)
     with op.batch_alter_table('vendors', schema=None) as batch_op:
         batch_op.create_unique_constraint('uq_vendors_tenant_name', ['tenant_id', 'name'])
+    # summaries and exports read the audit trail by tenant and period
+    op.create_index('ix_audit_tenant_at', 'audit_events', ['tenant_id', 'at'], unique=False)
     op.create_table('vendor_memories',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('tenant_id', sa.String(length=64), nullable=False),
@@ -55,6 +57,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_audit_tenant_at', table_name='audit_events')
     op.drop_table('vendor_memory_keys')
     op.drop_table('vendor_memories')
     with op.batch_alter_table('vendors', schema=None) as batch_op:

@@ -31,6 +31,7 @@ from invoice_capture.config import Settings
 from invoice_capture.extraction.pool import ExtractorPool
 from invoice_capture.ingest.rest import MAX_REQUEST, RestApi
 from invoice_capture.jobs import Jobs
+from invoice_capture.review.policy import PolicyBook
 from invoice_capture.review.service import ReviewService
 from invoice_capture.store.blobs import LocalBlobStore
 from invoice_capture.store.db import Database
@@ -59,7 +60,8 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
     db = Database(s.db_url)
     jobs = Jobs(s.jobs_broker, concurrency=max(1, s.extract_workers))
     pool = extractor or ExtractorPool(s.extract_workers, timeout_s=s.extract_timeout_s)
-    service = ReviewService(db, LocalBlobStore(s.blob_dir), jobs, pool, role_map=s.role_map())
+    policies = PolicyBook.load(s.policy_path)  # a broken policy file stops the start, loudly
+    service = ReviewService(db, LocalBlobStore(s.blob_dir), jobs, pool, role_map=s.role_map(), policies=policies)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(s)))
     bot = InvoiceBot(service, app_id=s.app_id, default_tenant=s.default_tenant,
                      download_hosts=frozenset(h.strip().lower() for h in s.download_hosts.split(",") if h.strip()),
@@ -104,10 +106,14 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
         if hasattr(pool, "warm_up"):
             pool.warm_up()
         await service.resume()
+        app[REMINDERS] = asyncio.create_task(_reminder_loop(service, s.reminder_interval_s))
         log.info("invoice-capture ready on http://%s:%s (database %s, jobs %s)", s.host, s.port,
                  db.engine.dialect.name, jobs.url.split(":")[0])
 
     async def cleanup(_app: web.Application) -> None:
+        loop_task = app.get(REMINDERS)
+        if loop_task is not None:
+            loop_task.cancel()
         await bot.idle()
         await jobs.stop()
         if bot._http is not None:
@@ -124,6 +130,19 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     return app
+
+
+REMINDERS = web.AppKey("reminders", asyncio.Task)
+
+
+async def _reminder_loop(service: ReviewService, every_s: float) -> None:
+    """Remind approvers (then managers) of escalations that waited longer than the policy allows."""
+    while True:
+        try:
+            await service.remind()
+        except Exception:  # a failed round is logged and retried next time; the loop must not die
+            log.exception("reminder round failed")
+        await asyncio.sleep(every_s)
 
 
 def _token_provider(s: Settings) -> Any:

@@ -1,4 +1,5 @@
-"""Text commands managers type: help, status, pending [vendor], summary [period], show <invoice number>.
+"""Text commands managers type: help, status, pending [vendor], summary [period], show <invoice number>,
+admin policy.
 
 Case-insensitive; an @mention of the bot, HTML from the Teams editor, typographic apostrophes and punctuation
 around the words are ignored, and a few natural forms are understood ("what's pending for Contoso?", "summary for
@@ -20,12 +21,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("summary [today | this week | this month]", "Received, approved, rejected, escalated, totals, "
                                                  "median time to decision."),
     ("show <invoice number>", "The card of one invoice."),
+    ("admin policy", "The approval policy in force (admins and managers)."),
 )
 
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help | status | pending | summary | show | unknown
+    name: str  # help | status | pending | summary | show | policy | unknown
     arg: str = ""
 
 
@@ -47,6 +49,8 @@ def parse(text: str) -> Command:
     word, rest = word.casefold(), rest.strip()
     if word == "status":
         return Command("status")
+    if (word == "admin" and rest.casefold() in ("policy", "policies")) or s.casefold() == "policy":
+        return Command("policy")
     if word == "pending":
         return Command("pending", re.sub(r"^(?:for|from|of)\s+", "", rest, flags=re.IGNORECASE).strip())
     if word == "summary":

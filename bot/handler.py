@@ -24,9 +24,11 @@ from botbuilder.schema import (
 from bot import commands, files
 from bot.render import card_activity, review_card_for
 from cards import help as help_cards
+from cards import policy as policy_cards
 from cards import problems, progress, review
 from cards import reports as report_cards
 from invoice_capture import reports
+from invoice_capture.review.policy import to_yaml
 from invoice_capture.review.service import ReviewService
 from invoice_capture.review.workflow import Actor, Refused, may_act
 
@@ -149,7 +151,7 @@ class InvoiceBot(ActivityHandler):
         if received.duplicate:
             notice = (f"You sent this file before ({view['filename']}, received "
                       f"{view['received_at'][:10]}); here is that invoice, not a new one.")
-            await self.replace_card(card_ref, await review_card_for(self.service, view, actor.role, notice))
+            await self.replace_card(card_ref, await review_card_for(self.service, view, actor, notice))
         elif view["state"] == "failed":
             await self.replace_card(card_ref, self.problem_for(view))
 
@@ -160,12 +162,12 @@ class InvoiceBot(ActivityHandler):
                                      what_to_do="The original is kept. Fix the file and send it again, or press "
                                                 "Retry.", invoice_id=view["id"], version=view["version"])
 
-    async def card_for(self, view: dict[str, Any], role: str = "clerk", notice: str | None = None) -> dict[str, Any]:
+    async def card_for(self, view: dict[str, Any], viewer: Actor, notice: str | None = None) -> dict[str, Any]:
         if view["state"] == "failed":
             return self.problem_for(view)
         if view["state"] in ("received", "extracting"):
             return progress.reading_card(view["filename"], pages=view.get("pages"))
-        return await review_card_for(self.service, view, role, notice)
+        return await review_card_for(self.service, view, viewer, notice)
 
     async def replace_card(self, card_ref: dict[str, Any], card: dict[str, Any]) -> None:
         """Replace a posted card in place, from outside the turn that posted it."""
@@ -210,10 +212,21 @@ class InvoiceBot(ActivityHandler):
                 card = problems.notice_card(f"No invoice numbered {cmd.arg!r} here. Try `pending` to see what is "
                                             "waiting.", title="Not found")
             else:
-                card = await self.card_for(view, actor.role)
+                card = await self.card_for(view, actor)
+        elif cmd.name == "policy":
+            card = self._policy_card(tenant, actor)
         else:
             card = help_cards.help_card(list(commands.COMMANDS))
         await ctx.send_activity(card_activity(card))
+
+    def _policy_card(self, tenant: str, actor: Actor) -> dict[str, Any]:
+        if actor.role not in ("admin", "manager"):
+            return problems.notice_card("Only admins and managers can see the approval policy. Ask an admin if you "
+                                        "need to know a limit.", title="Not for your role")
+        book = self.service.policies
+        current = self.service.policy(tenant)
+        return policy_cards.policy_card(policy_cards.summary_lines(current.model_dump()), to_yaml(current),
+                                        source=book.source(), error=book.error(), tenant=tenant)
 
     # ------------------------------------------------------------------------------------------ card actions
 
@@ -238,7 +251,7 @@ class InvoiceBot(ActivityHandler):
             view = await self.service.view(tenant, invoice_id)
             if view is None:
                 return message_response(exc.message)
-            card = await self.card_for(view, actor.role, notice=exc.message)
+            card = await self.card_for(view, actor, notice=exc.message)
             return card_response(card)
         except (TypeError, ValueError):
             return message_response("This card is damaged; use `show <invoice number>` for a fresh one.")
@@ -247,8 +260,8 @@ class InvoiceBot(ActivityHandler):
             why = may_act("save", view["state"], actor, escalated_to=(view.get("escalated_to") or {}).get("id", ""))
             if why is None:
                 return card_response(review.edit_card(view))
-            return card_response(await self.card_for(view, actor.role, notice=why))
-        card = await self.card_for(view, actor.role, notice=result.notice)
+            return card_response(await self.card_for(view, actor, notice=why))
+        card = await self.card_for(view, actor, notice=result.notice)
         return card_response(card)
 
     # ------------------------------------------------------------------------------------------ installs

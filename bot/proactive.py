@@ -1,18 +1,21 @@
-"""Keep every posted card current, and tell approvers when something is escalated to them.
+"""Keep every posted card current, and tell people when something waits for them.
 
 Listens to the review service: after any change commits, each card posted for that invoice (the clerk's chat,
-the approver's 1:1) is replaced in place with the card for the new state, so everyone in those chats sees who
-did what and the buttons that no longer apply disappear. An escalation also posts the card into the approver's
-1:1 chat (the conversation reference stored on install or first contact) and remembers it for later updates.
+the approver's 1:1) is replaced in place with the card for the new state, built for the person it was posted
+to, so everyone in those chats sees who did what and the buttons that no longer apply disappear. An escalation
+also posts the card into the approver's 1:1 chat (the conversation reference stored on install or first contact);
+a reminder posts it again to the approver, and later to the managers, with how long it has waited.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from bot.handler import InvoiceBot
 from cards import problems
 from invoice_capture.review.service import Change
+from invoice_capture.review.workflow import Actor
 
 log = logging.getLogger(__name__)
 
@@ -25,33 +28,67 @@ class CardKeeper:
         view = change.invoice
         if change.verb == "received":
             return  # the "Reading…" card is already up
-        cards: dict[str, dict] = {}  # built once per role, only for roles that have a card posted
+        if change.verb == "remind":
+            await self._remind(view, change.extra)
+            return
+        cards: dict[str, dict] = {}  # built once per viewer, only for viewers that have a card posted
         for ref in await self.bot.service.cards(view["id"]):
-            role = "approver" if ref.get("kind") == "approver" else "clerk"
-            if role not in cards:
-                cards[role] = await self.bot.card_for(view, role)
+            viewer = await self._viewer(view, ref)
+            if viewer.id not in cards:
+                cards[viewer.id] = await self.bot.card_for(view, viewer)
             try:
-                await self.bot.replace_card(ref, cards[role])
+                await self.bot.replace_card(ref, cards[viewer.id])
             except Exception:  # one chat that cannot be reached must not stop the others
                 log.exception("could not update the card in %s", ref.get("conversation_id"))
         if change.verb == "escalate" and view.get("escalated_to"):
             await self._tell_approver(view, change.actor.name)
 
-    async def _tell_approver(self, view: dict, by: str) -> None:
-        approver = view["escalated_to"]
-        reference = await self.bot.service.personal_conversation(view["tenant_id"], approver["id"])
-        reason = view.get("escalation_reason")
-        notice = f"{by} escalated this invoice to you" + (f": {reason}" if reason else ".")
+    async def _viewer(self, view: dict, ref: dict) -> Actor:
+        """Who a posted card is for: recorded with the card, else the approver (1:1) or the uploader (chat)."""
+        viewer_id = ref.get("viewer_id") or ((view.get("escalated_to") or {}).get("id") if ref.get("kind") ==
+                                             "approver" else view.get("uploaded_by_id"))
+        return await self.bot.service.known_actor(view["tenant_id"], viewer_id or "", view.get("uploaded_by") or "")
+
+    async def _post_to(self, view: dict, person: dict[str, str], notice: str, kind: str) -> bool:
+        """Post the invoice's card into ``person``'s 1:1 chat and remember it; False when they never opened one."""
+        reference = await self.bot.service.personal_conversation(view["tenant_id"], person["id"])
         if reference is None:
-            log.warning("cannot reach approver %s: they have not installed or talked to the bot yet", approver)
-            for ref in await self.bot.service.cards(view["id"]):
-                await self.bot.send_card(ref["reference"], problems.notice_card(
-                    f"{approver['name']} has not opened a chat with me yet, so I could not message them. Ask them "
-                    "to install Invoice Capture in Teams (or say hi to it); the invoice waits for them meanwhile.",
-                    title="Approver not reachable"))
-            return
-        card = await self.bot.card_for(view, "approver", notice=notice)
-        activity_id = await self.bot.send_card(reference, card)
+            return False
+        viewer = await self.bot.service.known_actor(view["tenant_id"], person["id"], person.get("name", ""))
+        activity_id = await self.bot.send_card(reference, await self.bot.card_for(view, viewer, notice=notice))
         await self.bot.service.record_card(view["id"], {
             "conversation_id": reference.get("conversation", {}).get("id", ""), "activity_id": activity_id,
-            "reference": reference, "kind": "approver"})
+            "reference": reference, "kind": kind, "viewer_id": person["id"]})
+        return True
+
+    async def _tell_approver(self, view: dict, by: str) -> None:
+        approver = view["escalated_to"]
+        reason = view.get("escalation_reason")
+        notice = f"{by} escalated this invoice to you" + (f": {reason}" if reason else ".")
+        if await self._post_to(view, approver, notice, "approver"):
+            return
+        log.warning("cannot reach approver %s: they have not installed or talked to the bot yet", approver)
+        await self._tell_chats(view, f"{approver['name']} has not opened a chat with me yet, so I could not message "
+                               "them. Ask them to install Invoice Capture in Teams (or say hi to it); the invoice "
+                               "waits for them meanwhile.", "Approver not reachable")
+
+    async def _remind(self, view: dict, extra: dict[str, Any]) -> None:
+        hours = extra.get("waited_hours", 0)
+        approver = (view.get("escalated_to") or {}).get("name") or "the approver"
+        unreachable = []
+        for person in extra.get("to") or []:
+            if extra.get("step") == 1:
+                notice = f"Reminder: this invoice has waited {hours} hours for your decision."
+            else:
+                notice = f"Reminder: this invoice has waited {hours} hours for {approver}. Please follow up."
+            if not await self._post_to(view, person, notice, "approver" if extra.get("step") == 1 else "manager"):
+                unreachable.append(person.get("name") or person.get("id"))
+        if unreachable or not extra.get("to"):
+            who = ", ".join(unreachable) or "a manager (none is set up)"
+            await self._tell_chats(view, f"This invoice has waited {hours} hours for {approver}; I could not remind "
+                                   f"{who}.", "Reminder not delivered")
+
+    async def _tell_chats(self, view: dict, message: str, title: str) -> None:
+        for ref in await self.bot.service.cards(view["id"]):
+            if ref.get("kind") in (None, "review"):
+                await self.bot.send_card(ref["reference"], problems.notice_card(message, title=title))

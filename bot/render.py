@@ -14,6 +14,7 @@ from botbuilder.schema import Activity, Attachment
 
 from cards import review
 from invoice_capture.review.service import ReviewService
+from invoice_capture.review.workflow import Actor
 
 
 def attachment(card: dict[str, Any]) -> Attachment:
@@ -24,11 +25,13 @@ def card_activity(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(attachment(card))
 
 
-async def review_card_for(service: ReviewService, view: dict[str, Any], role: str = "clerk",
+async def review_card_for(service: ReviewService, view: dict[str, Any], viewer: Actor,
                           notice: str | None = None) -> dict[str, Any]:
+    """The card ``viewer`` should see: the buttons are exactly what the server would accept from them."""
     approvers = await service.approvers(view["tenant_id"])
     people = [x for x in (view.get("uploaded_by_id"), (view.get("escalated_to") or {}).get("id")) if x]
     refresh = list(dict.fromkeys(await service.channel_user_ids(view["tenant_id"], people)
                                  + [a["channel_user_id"] for a in approvers if a["channel_user_id"]]))
-    return review.review_card(view, role=role, approvers=[{"id": a["id"], "name": a["name"]} for a in approvers],
-                              notice=notice, refresh_user_ids=refresh or None)
+    allowed = await service.permissions(view, viewer, approvers)
+    return review.review_card(view, role=viewer.role, notice=notice, refresh_user_ids=refresh or None,
+                              allowed=allowed)

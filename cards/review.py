@@ -26,6 +26,7 @@ from cards.common import (
     text,
     truncate,
 )
+from invoice_capture.review.workflow import Actor, buttons_for
 
 KEY_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("VendorName", "Vendor", "text"),
@@ -85,18 +86,22 @@ class Limits:
 
 LEVELS = (Limits(),
           Limits(items=5, history=3, warnings=3, approvers=15, value=60, description=40, how=False, prefill=200),
-          Limits(items=0, history=0, warnings=2, approvers=8, value=30, description=20, how=False, prefill=80))
+          Limits(items=0, history=0, warnings=2, approvers=4, value=30, description=20, how=False, prefill=80))
 
 
 def review_card(invoice: Mapping[str, Any], *, role: str = "clerk", approvers: list[dict] | None = None,
-                notice: str | None = None, refresh_user_ids: list[str] | None = None) -> dict:
-    """The card a clerk or approver decides on; buttons depend on state and the viewer's role.
+                notice: str | None = None, refresh_user_ids: list[str] | None = None,
+                allowed: Mapping[str, Any] | None = None) -> dict:
+    """The card a clerk or approver decides on; buttons depend on state and the viewer.
 
-    With ``refresh_user_ids`` the card asks Teams to re-fetch it per viewer (Universal Actions), which is how an
-    approver sees approver buttons on the same message a clerk sees without them.
+    ``allowed`` is what the server will accept from this viewer (review/routing.py ``permissions``: verbs, why
+    Approve is missing, whether approving needs a reason or a call-back, whom to escalate to); without it the
+    buttons follow the viewer's role alone. With ``refresh_user_ids`` the card asks Teams to re-fetch it per
+    viewer (Universal Actions), which is how an approver sees approver buttons on the same message a clerk sees
+    without them.
     """
     for limits in LEVELS:
-        built = _review(invoice, role, approvers or [], notice, refresh_user_ids, limits)
+        built = _review(invoice, role, approvers or [], notice, refresh_user_ids, limits, allowed)
         if card_size(built) <= CARD_BUDGET:
             break
     return built
@@ -166,7 +171,7 @@ def state_badge(invoice: Mapping[str, Any]) -> tuple[str, str | None]:
 
 
 def _review(invoice: Mapping[str, Any], role: str, approvers: list[dict], notice: str | None,
-            refresh_user_ids: list[str] | None, limits: Limits) -> dict:
+            refresh_user_ids: list[str] | None, limits: Limits, allowed: Mapping[str, Any] | None) -> dict:
     body = _head(invoice, notice, limits)
     if invoice.get("state") == "escalated" and role not in ESCALATION_DECIDERS:
         to = (invoice.get("escalated_to") or {}).get("name")
@@ -179,11 +184,15 @@ def _review(invoice: Mapping[str, Any], role: str, approvers: list[dict], notice
         body.append(_field_grid(invoice, limits))
         body.extend(_items(invoice, limits))
     body.extend(_details(invoice, limits))
+    if allowed and allowed.get("approve_note"):
+        body.append(text(allowed["approve_note"], color="warning", weight="bolder", spacing="medium", limit=300))
     refresh = None
     if refresh_user_ids:
         refresh = {"action": {"type": "Action.Execute", "verb": "refresh", "data": _data(invoice)},
                    "userIds": [str(u) for u in refresh_user_ids[:60]]}
-    return card(body, _actions(invoice, role, approvers, limits), refresh=refresh, fallback_text=_fallback(invoice))
+    actions = _allowed_actions(invoice, allowed, limits) if allowed is not None else _actions(invoice, role, approvers,
+                                                                                              limits)
+    return card(body, actions, refresh=refresh, fallback_text=_fallback(invoice))
 
 
 def _data(invoice: Mapping[str, Any]) -> dict:
@@ -219,6 +228,12 @@ def _head(invoice: Mapping[str, Any], notice: str | None, limits: Limits) -> lis
     blocks = [header(_value(invoice, "VendorName") or "Unknown vendor",
                      amount=format_amount(total, currency) if total is not None else None,
                      badge=badge, badge_color=color, lines=[" · ".join(p for p in parts if p)])]
+    gate = _gate(invoice)
+    if gate:
+        if (invoice.get("gate") or {}).get("level") == "L3":  # the whole top of the card turns red
+            blocks = [{"type": "Container", "style": "attention", "bleed": True, "items": [*blocks, *gate]}]
+        else:
+            blocks.extend(gate)
     if notice:
         blocks.append({"type": "Container", "style": "accent", "items": [text(notice, weight="bolder")]})
     if invoice.get("state") == "escalated":
@@ -242,6 +257,41 @@ def _head(invoice: Mapping[str, Any], notice: str | None, limits: Limits) -> lis
         when = format_date(duplicate["received_at"]) if duplicate.get("received_at") else ""
         extra = ", ".join(p for p in (state, when) if p)
         blocks.append(text(f"{what} ({extra})" if extra else what, color="warning", weight="bolder"))
+    return blocks
+
+
+GATE_TITLES = {
+    "L0": "Approved automatically (L0, logged)",
+    "L1": "Approved automatically (L1)",
+    "L2": "Needs a person's approval (L2)",
+    "L3": "Fraud alert (L3): a person must act",
+}
+MATCHED_BY = {"tax_id": "tax id", "iban": "IBAN", "name": "name"}
+
+
+def _gate(invoice: Mapping[str, Any]) -> list[dict]:
+    """The HITL level in plain words, why, and which master vendor the invoice was matched to."""
+    gate = invoice.get("gate") or {}
+    level = gate.get("level")
+    if not level or invoice.get("state") in ("received", "extracting", "failed"):
+        return []
+    reasons = [truncate(r, 120) for r in gate.get("reasons") or [] if r]
+    title = GATE_TITLES.get(level, level)
+    color = {"L3": "attention", "L2": "warning"}.get(level, "good")
+    lead = "because" if level in ("L0", "L1") else "why"
+    blocks = [text(title, weight="bolder", color=color, spacing="small")]
+    if reasons:
+        blocks.append(text(f"{lead.capitalize()}: " + "; ".join(reasons[:6]), size="small", spacing="none",
+                           limit=600, color="attention" if level == "L3" else None))
+    match = invoice.get("vendor_match") or {}
+    if match.get("name"):
+        how = MATCHED_BY.get(match.get("by"), match.get("by") or "name")
+        score = match.get("score")
+        pct = f", {round(score)}%" if isinstance(score, int | float) and match.get("by") == "name" else ""
+        blocks.append(text(f"Vendor master: {truncate(match['name'], 60)} (matched by {how}{pct})", size="small",
+                           spacing="none", subtle=True))
+    elif invoice.get("fields"):
+        blocks.append(text("Vendor master: no match (new vendor)", size="small", spacing="none", subtle=True))
     return blocks
 
 
@@ -399,7 +449,8 @@ def _details(invoice: Mapping[str, Any], limits: Limits) -> list[dict]:
 
 
 def _escalate(invoice: Mapping[str, Any], approvers: list[dict], limits: Limits) -> dict:
-    choices = [{"title": truncate(a.get("name") or a["id"], 50), "value": str(a["id"])}
+    """Escalate form; ``approvers`` best first, optionally with ``limit`` and ``covers`` (the approval matrix)."""
+    choices = [{"title": truncate(_approver_title(a), 70), "value": str(a["id"])}
                for a in approvers if isinstance(a, Mapping) and a.get("id")][: limits.approvers]
     if not choices:
         inner: dict[str, Any] = {"type": "AdaptiveCard", "body": [
@@ -408,11 +459,64 @@ def _escalate(invoice: Mapping[str, Any], approvers: list[dict], limits: Limits)
         inner = {"type": "AdaptiveCard", "body": [
             {"type": "Input.ChoiceSet", "id": "approver", "label": "Approver", "style": "compact",
              "isRequired": True, "errorMessage": "Choose who should decide.", "placeholder": "Choose an approver",
-             "choices": choices},
+             "choices": choices, **({"value": choices[0]["value"]} if approvers[0].get("covers") else {})},
             {"type": "Input.Text", "id": "reason", "label": "Why does this need an approver?", "isMultiline": True,
              "maxLength": MAX_INPUT, "placeholder": "Optional"},
         ], "actions": [execute("Escalate", "escalate", _data(invoice))]}
     return {"type": "Action.ShowCard", "title": "Escalate", "card": inner}
+
+
+def _approver_title(a: Mapping[str, Any]) -> str:
+    name = a.get("name") or a["id"]
+    if "limit" not in a:
+        return name
+    return f"{name} (limit {a['limit']})" if a.get("covers", True) else f"{name} (limit {a['limit']}, too low)"
+
+
+def _approve_with(invoice: Mapping[str, Any], allowed: Mapping[str, Any]) -> dict:
+    """Approve, as one click, or as a small form when the approval needs a reason (a likely duplicate) or a
+    call-back confirmation (bank details that differ from the vendor master)."""
+    data = _data(invoice)
+    if allowed.get("callback"):
+        inner = {"type": "AdaptiveCard", "body": [
+            text("Before approving: call the vendor on a phone number you already have (never one printed on this "
+                 "invoice) and confirm the new bank account.", color="attention"),
+            {"type": "Input.Toggle", "id": "callback_confirmed", "title": "I called the vendor back and they "
+             "confirmed the bank account on this invoice", "valueOn": "true", "valueOff": "false",
+             "isRequired": True, "errorMessage": "Confirm the call-back first.", "label": "Call-back"},
+            {"type": "Input.Text", "id": "callback_note", "label": "Who confirmed it, on which number, when",
+             "isRequired": True, "errorMessage": "Note who confirmed it.", "maxLength": MAX_INPUT},
+        ], "actions": [execute("Approve after call-back", "approve", data, style="positive")]}
+        return {"type": "Action.ShowCard", "title": "Approve…", "card": inner}
+    if allowed.get("approve_reason"):
+        inner = {"type": "AdaptiveCard", "body": [
+            text(allowed["approve_reason"], color="warning", limit=300),
+            {"type": "Input.Text", "id": "reason", "label": "Why approve it anyway?", "isMultiline": True,
+             "isRequired": True, "errorMessage": "Say why this is not a duplicate.", "maxLength": MAX_INPUT},
+        ], "actions": [execute("Approve anyway", "approve", data, style="positive")]}
+        return {"type": "Action.ShowCard", "title": "Approve…", "card": inner}
+    return execute("Approve", "approve", data, style="positive")
+
+
+def _allowed_actions(invoice: Mapping[str, Any], allowed: Mapping[str, Any], limits: Limits) -> list[dict]:
+    """Exactly the buttons the server will accept from this viewer."""
+    verbs = set(allowed.get("verbs") or ())
+    data = _data(invoice)
+    out: list[dict] = []
+    if "approve" in verbs:
+        out.append(_approve_with(invoice, allowed))
+    if "save" in verbs:
+        out.append(execute("Edit", "edit", data))
+    if "escalate" in verbs:
+        title = "Pass on" if invoice.get("state") == "escalated" else "Escalate"
+        out.append({**_escalate(invoice, list(allowed.get("escalate_to") or []), limits), "title": title})
+    if "reject" in verbs:
+        out.append(_reject(invoice))
+    if "retry" in verbs:
+        out.append(execute("Retry", "retry", data))
+    if "reopen" in verbs:
+        out.append(execute("Reopen for review", "reopen", data))
+    return out[:6]
 
 
 def _reject(invoice: Mapping[str, Any]) -> dict:
@@ -424,19 +528,9 @@ def _reject(invoice: Mapping[str, Any]) -> dict:
 
 
 def _actions(invoice: Mapping[str, Any], role: str, approvers: list[dict], limits: Limits) -> list[dict]:
-    state = invoice.get("state")
-    data = _data(invoice)
-    approve = execute("Approve", "approve", data, style="positive")
-    edit = execute("Edit", "edit", data)
-    if state == "needs_review" and role in DECIDERS:
-        return [approve, edit, _escalate(invoice, approvers, limits), _reject(invoice)]
-    if state == "escalated" and role in ESCALATION_DECIDERS:
-        return [approve, edit, _reject(invoice)]
-    if state == "failed":
-        return [execute("Retry", "retry", data)]
-    if state == "auto_approved":
-        return [execute("Reopen for review", "reopen", data)]
-    return []
+    """Buttons by role alone (no policy known): the workflow's own rules, so card and server cannot disagree."""
+    verbs = buttons_for(str(invoice.get("state") or ""), Actor("", "", role))
+    return _allowed_actions(invoice, {"verbs": verbs, "escalate_to": approvers}, limits)
 
 
 def _input_label(label: str, field: Mapping[str, Any] | None) -> str:

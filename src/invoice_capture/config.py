@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     #: Empty: any https host, and http only on loopback (the Agents Playground and tests).
     download_hosts: str = Field("", validation_alias=AliasChoices("DOWNLOAD_HOSTS", "download_hosts"))
 
+    #: The tenant policy (HITL gate, approval matrix, checks) as YAML. Empty: DATA_DIR/policy.yaml if it exists,
+    #: else the built-in defaults (review/policy.py; docs/examples/policy.yaml shows every setting).
+    policy_file: str = Field("", validation_alias=AliasChoices("POLICY_FILE", "policy_file"))
+    #: How often the reminder loop looks for escalated invoices that waited too long (seconds).
+    reminder_interval_s: float = Field(300.0, validation_alias=AliasChoices("REMINDER_INTERVAL", "reminder_interval_s"))
+
+    @property
+    def policy_path(self) -> Path:
+        return Path(self.policy_file) if self.policy_file else self.data_dir / "policy.yaml"
+
     @property
     def auth_enabled(self) -> bool:
         return bool(self.app_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from invoice_capture.store.models import AuditEvent
 from tests.cardschema import assert_valid_card, data_of, inputs, verbs
 from tests.fakes.activities import ANA, BO, BOT, CY, TENANT, TeamsUser, personal_conv
 from tests.fakes.connector import card_text
+from tests.fakes.extractor import FakeExtractor, extraction, failure
 from tests.fakes.files import FileServer
 from tests.make_invoice import draw
 
@@ -45,49 +46,6 @@ TODAY = dt.date.today()
 
 
 # ------------------------------------------------------------------------------------------ fakes
-
-
-def fv(value: Any, confidence: float = 0.97) -> dict[str, Any]:
-    """One field of the extraction contract."""
-    return {"value": value, "text": str(value), "confidence": confidence, "page": 1, "bbox": [10, 10, 60, 14],
-            "method": "label"}
-
-
-def extraction(name: str, *, vendor: str = "Contoso", number: str = "INV-100", total: float = 110.0,
-               currency: str = "USD") -> dict[str, Any]:
-    """A clean extraction: closes arithmetically, dated recently, so the card carries no warnings."""
-    return {
-        "file": name, "engine": "fake", "pages": 1, "doc_type": "invoice",
-        "fields": {
-            "VendorName": fv(vendor), "InvoiceId": fv(number),
-            "InvoiceDate": fv((TODAY - dt.timedelta(days=5)).isoformat()),
-            "DueDate": fv((TODAY + dt.timedelta(days=25)).isoformat(), 0.92),
-            "SubTotal": fv(round(total / 1.1, 2)), "TotalTax": fv(round(total - round(total / 1.1, 2), 2)),
-            "InvoiceTotal": fv(total), "CurrencyCode": fv(currency, 0.99),
-            "PurchaseOrder": fv("PO-1", 0.7),
-        },
-        "items": [{"Description": fv("Consulting"), "Amount": fv(round(total / 1.1, 2))}],
-        "content": f"{vendor} invoice {number}", "warnings": [], "timings": {"total_s": 0.01},
-    }
-
-
-def failure(name: str, code: str = "encrypted_pdf",
-            message: str = "This PDF is password-protected. Send a copy without a password.") -> dict[str, Any]:
-    return {"file": name, "error": {"code": code, "message": message}}
-
-
-@dataclass
-class FakeExtractor:
-    """Answers by file name: a queue of canned results per name, else a clean Contoso invoice."""
-
-    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    calls: list[str] = field(default_factory=list)
-
-    async def extract(self, path: Path, name: str) -> dict[str, Any]:
-        assert Path(path).is_file(), "the service must hand over the stored original"
-        self.calls.append(name)
-        queue = self.results.get(name)
-        return queue.pop(0) if queue else extraction(name)
 
 
 class RecordingAdapter(TestAdapter):
@@ -333,7 +291,7 @@ async def test_show_finds_the_invoice(env: Env, asked: str) -> None:
 
 async def test_consecutive_numbers_are_different_invoices(env: Env) -> None:
     env.extractor.results["one.pdf"] = [extraction("one.pdf", number="INV-1")]
-    env.extractor.results["two.pdf"] = [extraction("two.pdf", number="INV-2")]
+    env.extractor.results["two.pdf"] = [extraction("two.pdf", number="INV-2", total=220.0)]
     _, one = await drop(env, "one.pdf", pdf_bytes(env.tmp, "one"))
     _, two = await drop(env, "two.pdf", pdf_bytes(env.tmp, "two"))
     assert "duplicate" not in card_text(two).lower()
@@ -371,7 +329,7 @@ async def test_file_gets_a_reading_card_then_the_review_card_in_place(env: Env) 
     assert env.extractor.calls == ["a.pdf"]
     invoice_id = data_of(card, "approve")["invoice_id"]
     assert (await env.service.original(TENANT, invoice_id)) == ("a.pdf", data)
-    assert [a for a, _ in await audit(env, invoice_id)] == ["received", "extracted"]
+    assert [a for a, _ in await audit(env, invoice_id)] == ["received", "extracted", "gated"]
 
 
 async def test_bot_idle_waits_for_the_review_card(env: Env) -> None:
@@ -430,7 +388,8 @@ async def test_extraction_error_gives_a_problem_card_with_retry(env: Env) -> Non
     done = current_card(env, reading_id)
     assert "Approve" in card_text(done) and "Contoso" in card_text(done)
     assert env.extractor.calls == ["locked.pdf", "locked.pdf"]
-    assert [a for a, _ in await audit(env, retry["invoice_id"])] == ["received", "failed", "retried", "extracted"]
+    assert [a for a, _ in await audit(env, retry["invoice_id"])] == ["received", "failed", "retried", "extracted",
+                                                                     "gated"]
 
 
 async def test_a_file_that_is_not_an_invoice_is_refused_before_extraction(env: Env) -> None:
@@ -511,7 +470,7 @@ async def test_edit_then_save(env: Env) -> None:
     assert "edited" in shown and "INV-100 → INV-200" in shown, "the history line names the change"
     assert "approve" in verbs(saved)
     invoice_id = save["invoice_id"]
-    assert [a for a, _ in await audit(env, invoice_id)] == ["received", "extracted", "edited"]
+    assert [a for a, _ in await audit(env, invoice_id)] == ["received", "extracted", "gated", "edited"]
     await env.settle()
     assert "INV-200" in card_text(current_card(env, reading_id))
     assert "INV-200" in card_text(await say(env, "show INV-200"))

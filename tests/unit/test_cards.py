@@ -41,10 +41,12 @@ APPROVERS = [{"id": "aad-bo", "name": "Bo Approver"}, {"id": "aad-cy", "name": "
 
 def expected_verbs(state: str, role: str) -> set[str]:
     """The button table from the brief, written out independently of the implementation."""
+    if role not in ("clerk", "approver", "manager", "admin"):
+        return {"auto_approved": {"reopen"}, "failed": {"retry"}}.get(state, set())
     if state == "needs_review":
         return DECISION
-    if state == "escalated":
-        return {"approve", "edit", "reject"} if role in ("approver", "admin") else set()
+    if state == "escalated":  # an approver decides it or passes it on
+        return {"approve", "edit", "escalate", "reject"} if role in ("approver", "admin") else set()
     if state == "failed":
         return {"retry"}
     if state == "auto_approved":

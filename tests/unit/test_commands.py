@@ -120,7 +120,8 @@ def test_unknown_keeps_the_text(text: str) -> None:
 
 def test_command_list_for_help_names_every_command() -> None:
     names = {usage.split()[0] for usage, _ in COMMANDS}
-    assert names == {"help", "status", "pending", "summary", "show"}
+    assert names == {"help", "status", "pending", "summary", "show", "admin"}
     for usage, _ in COMMANDS:
         first = usage.split()[0]
-        assert parse(first).name in (first, "unknown")  # "show" alone needs a number
+        assert parse(first).name in (first, "unknown")  # "show" alone needs a number, "admin" a topic
+    assert parse("admin policy").name == "policy" and parse("Admin Policy?").name == "policy"

@@ -21,13 +21,14 @@ ORDER = ("approve", "save", "escalate", "reject", "retry", "reopen")
 
 def allowed(verb: str, state: str, role: str, *, is_assignee: bool = False) -> bool:
     """The rules of DESIGN.md written out independently of workflow.VERBS: decisions on waiting invoices,
-    escalation only from review, escalated ones decided only by an approver/admin or the person escalated to."""
+    escalation from review (and on, by an approver), escalated ones decided only by an approver/admin or the person
+    escalated to."""
     if verb in ("approve", "reject", "save"):
         if state == "needs_review":
             return True
         return state == "escalated" and (role in ("approver", "admin") or is_assignee)
-    if verb == "escalate":
-        return state == "needs_review"
+    if verb == "escalate":  # from review, or passed on by the approver it waits for
+        return state == "needs_review" or (state == "escalated" and (role in ("approver", "admin") or is_assignee))
     if verb == "retry":
         return state == "failed"
     if verb == "reopen":
@@ -48,7 +49,7 @@ def test_may_act_table(verb: str, state: str, role: str) -> None:
         assert why is None
     else:
         assert isinstance(why, str) and why.endswith(".")
-        if state == "escalated" and verb in ("approve", "reject", "save"):
+        if state == "escalated" and verb in ("approve", "reject", "save", "escalate"):
             assert "approver" in why
         elif state in ("received", "extracting"):
             assert "still being read" in why
@@ -269,6 +270,14 @@ def test_one_bad_value_refuses_the_whole_edit() -> None:
 # ------------------------------------------------------------------------------------------ checks.arithmetic
 
 
+def arithmetic(fields: dict[str, Any], line_items: list[dict[str, Any]]) -> list[str]:
+    return checks.messages(checks.arithmetic(fields, line_items))
+
+
+def dates(fields: dict[str, Any], today: dt.date | None = None) -> list[str]:
+    return checks.messages(checks.dates(fields, today))
+
+
 def amounts(**values: float) -> dict[str, Any]:
     return {name: {"value": v} for name, v in values.items()}
 
@@ -278,56 +287,56 @@ def items(*values: float | None) -> list[dict[str, Any]]:
 
 
 def test_closing_invoice_has_no_warnings() -> None:
-    assert checks.arithmetic(amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.0), items(60.0, 40.0)) == []
+    assert arithmetic(amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.0), items(60.0, 40.0)) == []
 
 
 def test_a_cent_of_rounding_is_tolerated_two_are_not() -> None:
-    assert checks.arithmetic(amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.01), []) == []
-    assert checks.arithmetic(amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.02), []) == [
+    assert arithmetic(amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.01), []) == []
+    assert arithmetic(amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.02), []) == [
         "Subtotal + tax (100.00 + 10.00 = 110.00) does not equal the total 110.02."]
 
 
 def test_not_closing_names_the_numbers() -> None:
-    out = checks.arithmetic(amounts(SubTotal=1000.0, TotalTax=190.0, InvoiceTotal=1200.0), [])
+    out = arithmetic(amounts(SubTotal=1000.0, TotalTax=190.0, InvoiceTotal=1200.0), [])
     assert out == ["Subtotal + tax (1,000.00 + 190.00 = 1,190.00) does not equal the total 1,200.00."]
 
 
 @pytest.mark.parametrize("discount", [10.0, -10.0])
 def test_discount_is_subtracted_whatever_its_sign(discount: float) -> None:
-    assert checks.arithmetic(amounts(SubTotal=100.0, TotalDiscount=discount, TotalTax=9.0, InvoiceTotal=99.0),
+    assert arithmetic(amounts(SubTotal=100.0, TotalDiscount=discount, TotalTax=9.0, InvoiceTotal=99.0),
                              []) == []
-    assert checks.arithmetic(amounts(SubTotal=100.0, TotalDiscount=discount, TotalTax=9.0, InvoiceTotal=109.0),
+    assert arithmetic(amounts(SubTotal=100.0, TotalDiscount=discount, TotalTax=9.0, InvoiceTotal=109.0),
                              []) == ["Subtotal − discount + tax (100.00 − 10.00 + 9.00 = 99.00) does not equal the "
                                      "total 109.00."]
 
 
 def test_amount_due_above_total() -> None:
-    assert checks.arithmetic(amounts(InvoiceTotal=110.0, AmountDue=120.0), []) == [
+    assert arithmetic(amounts(InvoiceTotal=110.0, AmountDue=120.0), []) == [
         "Amount due 120.00 is more than the total 110.00."]
     # a previous unpaid balance explains the difference; a partial payment (due < total) is fine
-    assert checks.arithmetic(amounts(InvoiceTotal=110.0, AmountDue=120.0, PreviousUnpaidBalance=10.0), []) == []
-    assert checks.arithmetic(amounts(InvoiceTotal=110.0, AmountDue=50.0), []) == []
-    assert checks.arithmetic(amounts(InvoiceTotal=110.0, AmountDue=130.0, PreviousUnpaidBalance=10.0), []) == [
+    assert arithmetic(amounts(InvoiceTotal=110.0, AmountDue=120.0, PreviousUnpaidBalance=10.0), []) == []
+    assert arithmetic(amounts(InvoiceTotal=110.0, AmountDue=50.0), []) == []
+    assert arithmetic(amounts(InvoiceTotal=110.0, AmountDue=130.0, PreviousUnpaidBalance=10.0), []) == [
         "Amount due 130.00 is more than the total 110.00 plus the previous balance 10.00."]
 
 
 def test_items_against_subtotal() -> None:
     fields = amounts(SubTotal=100.0, TotalTax=10.0, InvoiceTotal=110.0)
-    assert checks.arithmetic(fields, items(60.0, 30.0)) == ["The line items add up to 90.00, not the subtotal 100.00."]
-    assert checks.arithmetic(fields, items(60.0, 50.0)) == [], "items priced gross add up to the total: fine"
-    assert checks.arithmetic(fields, items(60.0, None)) == [], "an item without an amount: no sum to compare"
+    assert arithmetic(fields, items(60.0, 30.0)) == ["The line items add up to 90.00, not the subtotal 100.00."]
+    assert arithmetic(fields, items(60.0, 50.0)) == [], "items priced gross add up to the total: fine"
+    assert arithmetic(fields, items(60.0, None)) == [], "an item without an amount: no sum to compare"
 
 
 def test_missing_or_non_numeric_values_are_not_checked() -> None:
     """A check on a value that is not there would only produce noise; the card shows 'missing' instead."""
-    assert checks.arithmetic(amounts(SubTotal=100.0, InvoiceTotal=999.0), []) == []
-    assert checks.arithmetic({"SubTotal": {"value": "100"}, **amounts(TotalTax=10.0, InvoiceTotal=999.0)}, []) == []
-    assert checks.arithmetic({"SubTotal": {"value": 100.0}, "TotalTax": {"value": True},
+    assert arithmetic(amounts(SubTotal=100.0, InvoiceTotal=999.0), []) == []
+    assert arithmetic({"SubTotal": {"value": "100"}, **amounts(TotalTax=10.0, InvoiceTotal=999.0)}, []) == []
+    assert arithmetic({"SubTotal": {"value": 100.0}, "TotalTax": {"value": True},
                               "InvoiceTotal": {"value": 999.0}}, []) == []
 
 
 def test_credit_note_closes() -> None:
-    assert checks.arithmetic(amounts(SubTotal=-100.0, TotalTax=-10.0, InvoiceTotal=-110.0), items(-60.0, -40.0)) == []
+    assert arithmetic(amounts(SubTotal=-100.0, TotalTax=-10.0, InvoiceTotal=-110.0), items(-60.0, -40.0)) == []
 
 
 # ------------------------------------------------------------------------------------------ checks.dates
@@ -340,34 +349,34 @@ def dated(**values: str) -> dict[str, Any]:
 
 
 def test_due_before_invoice_date() -> None:
-    assert checks.dates(dated(InvoiceDate="2026-06-10", DueDate="2026-06-01"), TODAY) == [
+    assert dates(dated(InvoiceDate="2026-06-10", DueDate="2026-06-01"), TODAY) == [
         "The due date is before the invoice date."]
-    assert checks.dates(dated(InvoiceDate="2026-06-10", DueDate="2026-06-10"), TODAY) == []
+    assert dates(dated(InvoiceDate="2026-06-10", DueDate="2026-06-10"), TODAY) == []
 
 
 def test_future_invoice_date_allows_one_day_of_time_zones() -> None:
-    assert checks.dates(dated(InvoiceDate="2026-06-16"), TODAY) == []
-    assert checks.dates(dated(InvoiceDate="2026-06-17"), TODAY) == ["The invoice date 2026-06-17 is in the future."]
+    assert dates(dated(InvoiceDate="2026-06-16"), TODAY) == []
+    assert dates(dated(InvoiceDate="2026-06-17"), TODAY) == ["The invoice date 2026-06-17 is in the future."]
 
 
 def test_more_than_three_years_back() -> None:
-    assert checks.dates(dated(InvoiceDate="2023-06-16"), TODAY) == []
-    assert checks.dates(dated(InvoiceDate="2023-06-01"), TODAY) == [
+    assert dates(dated(InvoiceDate="2023-06-16"), TODAY) == []
+    assert dates(dated(InvoiceDate="2023-06-01"), TODAY) == [
         "The invoice date 2023-06-01 is more than three years back."]
 
 
 def test_exactly_three_years_back_is_not_more_than_three_years() -> None:
-    assert checks.dates(dated(InvoiceDate="2023-06-15"), TODAY) == []
+    assert dates(dated(InvoiceDate="2023-06-15"), TODAY) == []
 
 
 def test_unreadable_dates_are_skipped() -> None:
-    assert checks.dates(dated(InvoiceDate="garbage", DueDate="2026-06-01"), TODAY) == []
-    assert checks.dates(dated(DueDate="2020-01-01"), TODAY) == []
+    assert dates(dated(InvoiceDate="garbage", DueDate="2026-06-01"), TODAY) == []
+    assert dates(dated(DueDate="2020-01-01"), TODAY) == []
 
 
 def test_dates_default_to_today() -> None:
     future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    assert checks.dates(dated(InvoiceDate=future)) == [f"The invoice date {future} is in the future."]
+    assert dates(dated(InvoiceDate=future)) == [f"The invoice date {future} is in the future."]
 
 
 # ------------------------------------------------------------------------------------------ checks.normalise_number

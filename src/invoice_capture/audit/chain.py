@@ -2,7 +2,7 @@
 
 Each event's hash covers the previous event's hash and the event's canonical JSON (sorted keys, no spaces,
 UTC timestamps in ISO form), so changing or deleting any event breaks every link after it. Appends within one
-tenant are serialised (a row lock on the tenant on PostgreSQL, the single-writer lock on SQLite), so two
+tenant are serialised (a FOR NO KEY UPDATE row lock on the tenant on PostgreSQL, the single-writer lock on SQLite), so two
 decisions at the same instant can never both claim the same previous hash.
 """
 
@@ -42,7 +42,9 @@ async def append(session: AsyncSession, *, tenant_id: str, action: str, actor_id
                  invoice_id: str = "", changes: dict[str, Any] | None = None, reason: str = "") -> AuditEvent:
     """Add one event to ``tenant_id``'s chain inside the caller's transaction."""
     if session.bind.dialect.name == "postgresql":
-        await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())
+        # NO KEY UPDATE, not UPDATE: inserting an invoice takes KEY SHARE on its tenant (the foreign key), and a
+        # full UPDATE lock would deadlock two transactions that each inserted an invoice before appending.
+        await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True))
     last = (await session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.tenant_id == tenant_id)
         .order_by(AuditEvent.seq.desc()).limit(1))).first()

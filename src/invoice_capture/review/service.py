@@ -4,16 +4,21 @@ The bot, the upload page and the REST API all go through this class, so the rule
 an invoice came in by: originals are kept before anything else happens, every change is an audit event in the
 same transaction as the change, and every decision is applied with the optimistic lock (a stale or concurrent
 click changes nothing and is told who decided). Listeners (the bot) hear about each change after it commits,
-to replace cards in place and send escalations.
+to replace cards in place and send escalations and reminders.
+
+The controls (issue 4) sit on the same path: after extraction and after every edit ``assess`` matches the vendor
+master, runs the named checks and decides the HITL gate level from the tenant's policy; an invoice the gate lets
+through is approved automatically (and says why); every decision is checked against the approval matrix here,
+on the server, whatever the card showed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
@@ -22,10 +27,21 @@ from invoice_capture.extraction.model import ExtractionError
 from invoice_capture.extraction.pool import ExtractorPool
 from invoice_capture.ingest.validation import FileInfo, validate_bytes
 from invoice_capture.jobs import Jobs
-from invoice_capture.review import checks
+from invoice_capture.review import learning, routing
+from invoice_capture.review.assess import assess
 from invoice_capture.review.edits import apply_edits
+from invoice_capture.review.policy import Policy, PolicyBook
 from invoice_capture.review.view import invoice_view
-from invoice_capture.review.workflow import AUDIT_ACTION, VERBS, VIEW_VERBS, Actor, Refused, may_act
+from invoice_capture.review.workflow import (
+    APPROVER_ROLES,
+    AUDIT_ACTION,
+    VERBS,
+    VIEW_VERBS,
+    Actor,
+    Context,
+    Refused,
+    may_act,
+)
 from invoice_capture.store import repository as repo
 from invoice_capture.store.blobs import BlobStore, sha256_hex
 from invoice_capture.store.db import Database
@@ -43,15 +59,27 @@ class Change:
     """What listeners hear after a change commits."""
 
     invoice: dict[str, Any]
-    verb: str  # received | extracted | failed | approve | reject | escalate | save | retry | reopen
+    verb: str  # received | extracted | failed | approve | reject | escalate | save | retry | reopen | remind
     actor: Actor
     previous_state: str = ""
+    #: For ``remind``: who is reminded ({"id", "name"}) and which reminder this is (1: approver, 2: managers).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Received:
     invoice: dict[str, Any]
     duplicate: bool = False
+
+
+@dataclass
+class _Decision:
+    """What a verb changes: column values, the audit event's changes and reason, and events to write first."""
+
+    values: dict[str, Any]
+    changes: dict[str, Any]
+    reason: str
+    before: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,8 +95,9 @@ Listener = Callable[[Change], Awaitable[None]]
 
 class ReviewService:
     def __init__(self, db: Database, blobs: BlobStore, jobs: Jobs, extractor: ExtractorPool,
-                 role_map: dict[str, str] | None = None) -> None:
+                 role_map: dict[str, str] | None = None, policies: PolicyBook | None = None) -> None:
         self.db = db
+        self.policies = policies or PolicyBook()
         self.blobs = blobs
         self.jobs = jobs
         self.extractor = extractor
@@ -92,11 +121,30 @@ class ReviewService:
             user = await repo.upsert_user(s, tenant_id, external_id, name, self.role_map, channel_user_id)
             return Actor(user.external_id, user.name, user.role)
 
-    async def approvers(self, tenant_id: str) -> list[dict[str, str]]:
-        """Who an invoice can be escalated to: ``{"id", "name", "channel_user_id"}``."""
+    async def known_actor(self, tenant_id: str, external_id: str, name: str = "") -> Actor:
+        """A person as the store knows them (for cards built outside their own turn); unknown people are clerks."""
         async with self.db.read() as s:
-            users = await repo.users_with_roles(s, tenant_id, ("approver", "admin"))
-        return [{"id": u.external_id, "name": u.name, "channel_user_id": u.channel_user_id} for u in users]
+            user = await repo.get_user(s, tenant_id, external_id) if external_id else None
+        if user is None:
+            return Actor(external_id, name or external_id, "clerk")
+        return Actor(user.external_id, user.name, user.role)
+
+    def policy(self, tenant_id: str) -> Policy:
+        return self.policies.for_tenant(tenant_id)
+
+    async def approvers(self, tenant_id: str) -> list[dict[str, str]]:
+        """Everyone who can decide escalated invoices: ``{"id", "name", "role", "channel_user_id"}``."""
+        async with self.db.read() as s:
+            users = await repo.users_with_roles(s, tenant_id, APPROVER_ROLES)
+        return [{"id": u.external_id, "name": u.name, "role": u.role, "channel_user_id": u.channel_user_id}
+                for u in users]
+
+    async def permissions(self, view: dict[str, Any], actor: Actor,
+                          approvers: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """What the card may offer ``actor`` for this invoice (routing.permissions), the same rules ``act`` applies."""
+        people = [routing.Person(a["id"], a["name"], a.get("role", "approver"))
+                  for a in (approvers if approvers is not None else await self.approvers(view["tenant_id"]))]
+        return routing.permissions(self.policy(view["tenant_id"]), view, actor, people)
 
     async def channel_user_ids(self, tenant_id: str, external_ids: list[str]) -> list[str]:
         async with self.db.read() as s:
@@ -216,53 +264,48 @@ class ReviewService:
                 ok = await repo.update_invoice(s, inv.id, version, **values)
                 verb = "extracted"
                 if ok:
-                    summary = {k: v.get("value") for k, v in values["fields"].items()
-                               if k in ("VendorName", "InvoiceId", "InvoiceTotal", "CurrencyCode")}
-                    await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action="extracted",
-                                       actor_id="system", actor_name=SYSTEM.name,
-                                       changes={"state": ["extracting", values["state"]], "fields": [None, summary]})
+                    await self._audit_extracted(s, inv, values)
             if not ok:
                 return
             view = await self._view(s, await repo.get_invoice(s, invoice_id))
         await self._notify(Change(view, verb, SYSTEM, previous_state="extracting"))
 
     async def _extracted_values(self, s: Any, inv: Invoice, result: dict[str, Any]) -> dict[str, Any]:
+        """The columns after extraction: fields (improved by what clerks taught about this vendor), the checks,
+        the gate, and the state the gate allows (approved automatically, or waiting for a person)."""
         fields = result.get("fields") or {}
         items = result.get("items") or []
-        values: dict[str, Any] = {"state": "needs_review", "result": result, "fields": fields, "items": items,
+        fields, learned_warnings = await self._recall(s, inv.tenant_id, result)
+        found = await assess(s, self.policy(inv.tenant_id), inv, fields, items,
+                             [*(result.get("warnings") or []), *learned_warnings], edited=False)
+        values: dict[str, Any] = {"result": result, "fields": fields, "items": items,
                                   "pages": result.get("pages") or inv.pages, "extracted_at": utcnow(),
-                                  "error_code": "", "error_message": ""}
-        values.update(self._denormalised(fields))
-        dup = await self._duplicate(s, inv.tenant_id, inv.id, values["invoice_number_norm"], values["vendor_name"])
-        values["duplicate_of"] = dup.id if dup else ""
-        values["warnings"] = self._warnings(fields, items, result.get("warnings") or [], edited=False)
+                                  "error_code": "", "error_message": "", **found.values,
+                                  "state": "auto_approved" if found.gate.automatic else "needs_review"}
+        if found.gate.automatic:
+            values.update(decided_at=utcnow(), decided_by_id="system", decided_by_name=SYSTEM.name,
+                          decision_reason="; ".join(found.gate.reasons))
         return values
 
-    @staticmethod
-    def _denormalised(fields: dict[str, Any]) -> dict[str, Any]:
-        number = str(checks.value(fields, "InvoiceId") or "")
-        total = checks.value(fields, "InvoiceTotal")
-        if total is None:
-            total = checks.value(fields, "AmountDue")
-        return {"vendor_name": str(checks.value(fields, "VendorName") or "")[:300], "invoice_number": number[:100],
-                "invoice_number_norm": checks.normalise_number(number)[:100],
-                "invoice_date": str(checks.value(fields, "InvoiceDate") or "")[:10],
-                "total": Decimal(str(round(float(total), 2))) if isinstance(total, int | float) else None,
-                "currency": str(checks.value(fields, "CurrencyCode") or "")[:3]}
-
-    @staticmethod
-    async def _duplicate(s: Any, tenant_id: str, invoice_id: str, number_norm: str, vendor: str) -> Invoice | None:
-        for other in await repo.find_by_number(s, tenant_id, number_norm, exclude_id=invoice_id):
-            if not vendor or not other.vendor_name or other.vendor_name.casefold() == vendor.casefold():
-                return other
-        return None
-
-    @staticmethod
-    def _warnings(fields: dict[str, Any], items: list[Any], extraction: list[str], *, edited: bool) -> list[str]:
-        out = checks.arithmetic(fields, items) + checks.dates(fields)  # a duplicate is shown from duplicate_of
-        if not edited:  # what the reader noticed; once a person has edited the values, the checks above speak
-            out += [w for w in extraction if w not in out]
-        return out
+    async def _audit_extracted(self, s: Any, inv: Invoice, values: dict[str, Any]) -> None:
+        """Three events, because auditors ask three questions: what was read, what level the policy chose and
+        why, and whether the system approved it by itself."""
+        summary = {k: v.get("value") for k, v in values["fields"].items()
+                   if k in ("VendorName", "InvoiceId", "InvoiceTotal", "CurrencyCode")}
+        state = values["state"]
+        await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="extracted", actor_id="system",
+                           actor_name=SYSTEM.name, changes={"state": ["extracting", "needs_review"],
+                                                            "fields": [None, summary]})
+        await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="gated", actor_id="system",
+                           actor_name=SYSTEM.name, changes={
+                               "level": [None, values["gate_level"]], "reasons": [None, values["gate_reasons"]],
+                               "checks": [None, [c["rule"] for c in values["checks"]]],
+                               "vendor_match": [None, values["vendor_match"] or None]})
+        if state == "auto_approved":
+            await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="auto_approved",
+                               actor_id="system", actor_name=SYSTEM.name,
+                               changes={"state": ["needs_review", "auto_approved"]},
+                               reason="; ".join(values["gate_reasons"]))
 
     # ------------------------------------------------------------------------------------------ decisions
 
@@ -302,55 +345,108 @@ class ReviewService:
             raise Refused(f"Unknown action {verb!r}.")
         if seen_version is not None and seen_version != inv.version:
             return ActResult(await self._view(s, inv), applied=False, notice=await self._stale_notice(s, inv))
-        why = may_act(verb, inv.state, actor, escalated_to=inv.escalated_to_id)
+        policy = self.policy(inv.tenant_id)
+        ctx = routing.context_for(policy, invoice_view(inv), actor)
+        why = may_act(verb, inv.state, actor, escalated_to=inv.escalated_to_id, ctx=ctx)
         if why:
+            if may_act(verb, inv.state, actor, escalated_to=inv.escalated_to_id) is None:  # the policy said no
+                await self._refused(s, inv, verb, actor, why)
             return ActResult(await self._view(s, inv), applied=False, notice=why)
-        values, changes, reason = await self._decision_values(s, inv, verb, actor, data)
-        if verb == "save" and not changes:
+        decision = await self._decision_values(s, inv, verb, actor, data, policy, ctx)
+        if verb == "save" and not decision.changes:
             return ActResult(await self._view(s, inv), applied=False, notice="Nothing was changed.")
         previous = inv.state
-        if not await repo.update_invoice(s, inv.id, inv.version, **values):
+        before_fields = inv.fields or {}
+        if not await repo.update_invoice(s, inv.id, inv.version, **decision.values):
             inv = await repo.get_invoice(s, invoice_id)
             assert inv is not None
             return ActResult(await self._view(s, inv), applied=False, notice=await self._stale_notice(s, inv))
+        for action, changes, reason in decision.before:
+            await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action=action, actor_id=actor.id,
+                               actor_name=actor.name, changes=changes, reason=reason)
         await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action=AUDIT_ACTION[verb],
-                           actor_id=actor.id, actor_name=actor.name, changes=changes, reason=reason)
+                           actor_id=actor.id, actor_name=actor.name, changes=decision.changes,
+                           reason=decision.reason)
+        if verb == "save" or (verb == "approve" and previous == "needs_review"):
+            await self._learn(s, inv, before_fields, decision.values.get("fields", before_fields))
         inv = await repo.get_invoice(s, invoice_id)
         assert inv is not None
         return ActResult(await self._view(s, inv), applied=True, extra={"previous": previous})
 
-    async def _decision_values(self, s: Any, inv: Invoice, verb: str, actor: Actor, data: dict[str, Any]
-                               ) -> tuple[dict[str, Any], dict[str, Any], str]:
+    async def _decision_values(self, s: Any, inv: Invoice, verb: str, actor: Actor, data: dict[str, Any],
+                               policy: Policy, ctx: Context) -> _Decision:
         reason = str(data.get("reason") or "").strip()[:2000]
         _, target = VERBS[verb]
-        values: dict[str, Any] = {"state": target} if target else {}
-        changes: dict[str, Any] = {"state": [inv.state, target]} if target else {}
+        d = _Decision({"state": target} if target else {}, {"state": [inv.state, target]} if target else {}, reason)
         now = utcnow()
         if verb in ("approve", "reject"):
             if verb == "reject" and not reason:
                 raise Refused("A reason is needed to reject an invoice.")
-            values.update(decided_at=now, decided_by_id=actor.id, decided_by_name=actor.name,
-                          decision_reason=reason)
+            if verb == "approve":
+                self._approve_conditions(inv, data, ctx, d)
+            d.values.update(decided_at=now, decided_by_id=actor.id, decided_by_name=actor.name,
+                            decision_reason=d.reason)
         elif verb == "escalate":
-            approver_id = str(data.get("approver") or "").strip()
-            approver = await repo.get_user(s, inv.tenant_id, approver_id) if approver_id else None
-            if approver is None or approver.role not in ("approver", "admin"):
-                raise Refused("Pick an approver to escalate to.")
-            values.update(escalated_at=now, escalated_to_id=approver.external_id, escalated_to_name=approver.name,
-                          escalated_by_name=actor.name, escalation_reason=reason)
-            changes["escalated_to"] = [None, approver.name]
+            approver = await self._escalation_target(s, inv, actor, data, policy, ctx)
+            d.values.update(escalated_at=now, escalated_to_id=approver.external_id, escalated_to_name=approver.name,
+                            escalated_by_name=actor.name, escalation_reason=reason, reminders_sent=0,
+                            reminded_at=None)
+            d.changes["escalated_to"] = [inv.escalated_to_name or None, approver.name]
         elif verb == "save":
             edits = data.get("fields") or {k[6:]: v for k, v in data.items() if k.startswith("field.")}
-            fields, changes = apply_edits(inv.fields or {}, edits, actor.name)
-            values.update(fields=fields, **self._denormalised(fields))
-            dup = await self._duplicate(s, inv.tenant_id, inv.id, values["invoice_number_norm"], values["vendor_name"])
-            values["duplicate_of"] = dup.id if dup else ""
-            values["warnings"] = self._warnings(fields, inv.items or [], [], edited=True)
+            fields, d.changes = apply_edits(inv.fields or {}, edits, actor.name)
+            found = await assess(s, policy, inv, fields, inv.items or [], [], edited=True)
+            d.values.update(fields=fields, **found.values)
+            if found.gate.level != inv.gate_level:
+                d.changes["gate_level"] = [inv.gate_level or None, found.gate.level]
         elif verb == "retry":
-            values.update(error_code="", error_message="")
+            d.values.update(error_code="", error_message="")
         elif verb == "reopen":
-            values.update(decided_at=None, decided_by_id="", decided_by_name="", decision_reason="")
-        return values, changes, reason
+            d.values.update(decided_at=None, decided_by_id="", decided_by_name="", decision_reason="",
+                            gate_level="L2", gate_reasons=[f"reopened by {actor.name}", *(inv.gate_reasons or [])])
+            d.changes["gate_level"] = [inv.gate_level or None, "L2"]
+        return d
+
+    @staticmethod
+    def _approve_conditions(inv: Invoice, data: dict[str, Any], ctx: Context, d: _Decision) -> None:
+        """What an approval needs beyond the button: a reason for a likely duplicate, and for changed bank
+        details the approver's confirmation that they called the vendor back (audited as its own event)."""
+        if ctx.duplicate and not d.reason:
+            raise Refused("This looks like a duplicate of an earlier invoice. To approve it anyway, say why it is "
+                          "not a duplicate.")
+        if ctx.bank_changed:
+            confirmed = str(data.get("callback_confirmed") or "").lower() in ("true", "1", "yes", "on")
+            note = str(data.get("callback_note") or "").strip()[:2000]
+            if not confirmed or not note:
+                raise Refused("The bank details differ from the vendor master. Call the vendor on a number you "
+                              "already have, confirm the account, and note who confirmed it before approving.")
+            bank = next((c for c in inv.checks or [] if c.get("rule") == "vendor.bank_changed"), {})
+            d.before.append(("callback_confirmed", {"bank_check": [None, bank.get("message")]}, note))
+            d.reason = d.reason or f"Call-back: {note}"
+
+    async def _escalation_target(self, s: Any, inv: Invoice, actor: Actor, data: dict[str, Any], policy: Policy,
+                                 ctx: Context) -> Any:
+        approver_id = str(data.get("approver") or "").strip()
+        approver = await repo.get_user(s, inv.tenant_id, approver_id) if approver_id else None
+        if approver is None or approver.role not in APPROVER_ROLES:
+            raise Refused("Pick an approver to escalate to.")
+        if approver.external_id == actor.id:
+            raise Refused("You cannot escalate an invoice to yourself.")
+        if inv.state == "escalated" and approver.external_id == inv.escalated_to_id:
+            raise Refused(f"This invoice is already waiting for {approver.name}.")
+        people = [routing.Person(u.external_id, u.name, u.role)
+                  for u in await repo.users_with_roles(s, inv.tenant_id, APPROVER_ROLES)]
+        options = routing.candidates(policy, people, ctx.amount, exclude=actor.id)
+        chosen = next((c for c in options if c["id"] == approver.external_id), None)
+        if chosen is not None and not chosen["covers"] and any(c["covers"] for c in options):
+            raise Refused(f"{approver.name}'s approval limit ({chosen['limit']}) does not cover this invoice "
+                          f"({ctx.amount_words}). Choose someone whose limit does.")
+        return approver
+
+    async def _refused(self, s: Any, inv: Invoice, verb: str, actor: Actor, why: str) -> None:
+        """A decision the approval matrix forbids is kept on record: a forged or stale button is worth knowing."""
+        await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="refused", actor_id=actor.id,
+                           actor_name=actor.name, changes={"verb": [None, verb]}, reason=why)
 
     async def _stale_notice(self, s: Any, inv: Invoice) -> str:
         if inv.state in ("approved", "rejected") and inv.decided_by_name:
@@ -363,6 +459,64 @@ class ReviewService:
         if last is not None:
             return f"{last.actor_name} changed this invoice ({last.action}) meanwhile. This is the current card."
         return "This card was out of date; this is the current one."
+
+    # ------------------------------------------------------------------------------------------ learning
+
+    async def _recall(self, s: Any, tenant_id: str, result: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The fields with what clerks taught about this vendor applied (review/learning.py)."""
+        fields = result.get("fields") or {}
+        keys = learning.identity_keys(fields)
+        memory = await repo.vendor_memory(s, tenant_id, keys) if keys else None
+        if not memory:
+            return fields, []
+        return learning.recall(memory, result)
+
+    async def _learn(self, s: Any, inv: Invoice, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Remember a correction (or a confirmation: approved unchanged) under every identity of the vendor,
+        including the name the engine read before the correction, so the next invoice finds it either way."""
+        result = inv.result or {}
+        if not result.get("fields") and not result.get("content"):
+            return
+        keys = list(dict.fromkeys(learning.identity_keys(after, inv.vendor_id) + learning.identity_keys(before)))
+        if not keys:
+            return
+        memory = await repo.vendor_memory(s, inv.tenant_id, keys) or {}
+        await repo.save_vendor_memory(s, inv.tenant_id, keys, learning.learn(memory, result, before, after))
+
+    # ------------------------------------------------------------------------------------------ reminders
+
+    async def remind(self, now: dt.datetime | None = None) -> int:
+        """Ping whoever an escalated invoice has waited for too long (policy ``reminders``): the approver again
+        after ``approver_after_hours``, then the tenant's managers after ``manager_after_hours``. Each reminder is
+        sent once per escalation and audited; it is not a change of the invoice (no version bump), so the
+        approver's card stays valid. Returns how many reminders were sent. Called by a background loop."""
+        now = now or utcnow()
+        sent: list[Change] = []
+        async with self.db.write() as s:
+            for inv in await repo.list_escalated(s):
+                rem = self.policy(inv.tenant_id).reminders
+                if inv.escalated_at is None:
+                    continue
+                waited_h = (now - inv.escalated_at).total_seconds() / 3600
+                if inv.reminders_sent == 0 and waited_h >= rem.approver_after_hours:
+                    step, targets = 1, [{"id": inv.escalated_to_id, "name": inv.escalated_to_name}]
+                elif inv.reminders_sent == 1 and waited_h >= rem.manager_after_hours:
+                    managers = await repo.users_with_roles(s, inv.tenant_id, ("manager",))
+                    step, targets = 2, [{"id": m.external_id, "name": m.name} for m in managers]
+                else:
+                    continue
+                await repo.mark_reminded(s, inv.id, step, now)
+                names = ", ".join(t["name"] for t in targets) or "nobody (no manager is set up)"
+                await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="reminded",
+                                   actor_id="system", actor_name=SYSTEM.name,
+                                   changes={"reminded": [None, names], "step": [None, step]},
+                                   reason=f"waiting {waited_h:.0f} h for {inv.escalated_to_name}")
+                view = invoice_view(inv)
+                sent.append(Change(view, "remind", SYSTEM, previous_state=inv.state,
+                                   extra={"to": targets, "step": step, "waited_hours": round(waited_h)}))
+        for change in sent:
+            await self._notify(change)
+        return len(sent)
 
     # ------------------------------------------------------------------------------------------ reading
 

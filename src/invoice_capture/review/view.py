@@ -12,7 +12,7 @@ from invoice_capture.store.models import AuditEvent, Invoice
 
 #: Audit actions shown in a card's history (the rest are bookkeeping: extracting, card_posted, ...).
 HISTORY_ACTIONS = ("received", "extracted", "failed", "edited", "approved", "rejected", "escalated", "retried",
-                   "reopened", "auto_approved", "duplicate_received")
+                   "reopened", "auto_approved", "duplicate_received", "callback_confirmed", "reminded")
 
 
 def invoice_view(inv: Invoice, events: list[AuditEvent] | None = None,
@@ -44,6 +44,9 @@ def invoice_view(inv: Invoice, events: list[AuditEvent] | None = None,
         "escalated_by": {"name": inv.escalated_by_name} if inv.escalated_by_name else None,
         "escalation_reason": inv.escalation_reason or None,
         "duplicate_of": _duplicate(duplicate),
+        "gate": {"level": inv.gate_level, "reasons": list(inv.gate_reasons or [])} if inv.gate_level else None,
+        "checks": list(inv.checks or []),
+        "vendor_match": dict(inv.vendor_match or {}),
         "vendor": inv.vendor_name,
         "invoice_number": inv.invoice_number,
         "total": float(inv.total) if inv.total is not None else None,

@@ -2,8 +2,8 @@
 
 Each event's hash covers the previous event's hash and the event's canonical JSON (sorted keys, no spaces,
 UTC timestamps in ISO form), so changing or deleting any event breaks every link after it. Appends within one
-tenant are serialised (a FOR NO KEY UPDATE row lock on the tenant on PostgreSQL, the single-writer lock on SQLite), so two
-decisions at the same instant can never both claim the same previous hash.
+tenant are serialised (a FOR NO KEY UPDATE row lock on the tenant on PostgreSQL, the single-writer lock on
+SQLite), so two decisions at the same instant can never both claim the same previous hash.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -2042,11 +2042,16 @@ LAYOUT_FUNCS: dict[str, Callable[[Ctx], None]] = {
 }
 
 
-def render_invoice(rng: random.Random, inv: Invoice, layout: str, min_size: float) -> Ctx:
+def render_invoice(rng: random.Random, inv: Invoice, layout: str, min_size: float,
+                   wording: dict[tuple[str, str | None, str | None], str] | None = None) -> Ctx:
+    """Draw ``inv`` in ``layout``. ``wording`` (vendor streams only) is a synonym memo shared by all invoices of
+    one vendor, so that each label is worded the same on every one of them, as a vendor's template does."""
     loc = l10n.LOCALES[inv.locale]
     size_name = wchoice(rng, loc.page_sizes)
     w, h = LETTER if size_name == "letter" else A4
     st = make_style(rng, inv, min_size)
+    if wording is not None:
+        st.picked = wording
     ctx = Ctx(doc=Doc(w, h), st=st, inv=inv)
     LAYOUT_FUNCS[layout](ctx)
     if ctx.footer is not None:
@@ -2425,6 +2430,89 @@ def generate(out_dir: Path, n: int, seed: int, scans_fraction: float = 0.4,
     with (out_dir / "labels.jsonl").open("w", encoding="utf-8") as fh:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return records
+
+
+
+# ============================================================================================================
+# Vendor streams: several invoices of one vendor (for measuring learning from corrections)
+# ============================================================================================================
+
+
+def _regime(inv: Invoice) -> tuple[bool, bool, bool, bool, bool]:
+    """What makes two invoices of one vendor to one customer alike in their tax wording."""
+    return (inv.reverse_charge, inv.small_business, inv.customer.person, inv.no_tax_line,
+            any(g.rate for g in inv.groups))
+
+
+def make_stream(out_dir: Path, seed: int, vendor: int, n: int, kind: str = "digital_pdf",
+                locale: str | None = None, layout: str | None = None) -> list[dict[str, Any]]:
+    """Write ``n`` invoices of one vendor to one customer and return their label records, in issue order.
+
+    Why: a vendor prints every invoice from one template, so an extractor's mistakes on a vendor repeat; this
+    is what learning from a clerk's corrections works on. Vendor-level things are drawn once: locale, layout,
+    the parties, currency, bank account, our customer number, the payment term, the invoice-number style and
+    the look (fonts, label wording, number/date/currency formats: the style generator starts from the same
+    state for every invoice and label synonyms are shared). Each invoice draws its own number, dates (about a
+    month apart), order number, items and totals; its tax regime matches the vendor's. Layout choices made
+    after the item table (which optional total lines to print) may still differ between invoices. ``kind`` is
+    "digital_pdf", "scan" or "photo". Deterministic in ``(seed, vendor, n, kind, locale, layout)`` and
+    independent of ``generate``'s documents.
+    """
+    vrng = random.Random(f"invoice-synth-stream:{seed}:{vendor}")
+    locale = locale or vrng.choice(list(l10n.LOCALES))
+    layout = layout or wchoice(vrng, [(name, 0.8 if name == "two_page" else 1.0) for name in LAYOUTS])
+    base = make_invoice(vrng, locale, layout)
+    template, day_choices, eom = vrng.choice(l10n.TERMS[base.lang])
+    days = vrng.choice(day_choices)
+    id_style, id_prefix = vrng.choice(INVOICE_ID_STYLES), vrng.choice(ID_PREFIX[base.lang])
+    style_seed = f"invoice-synth-stream-style:{seed}:{vendor}"
+    start = dt.date(2022, 1, 1) + dt.timedelta(days=vrng.randint(0, 900))
+    min_size = 6.5 if kind == "digital_pdf" else 7.0
+    wording: dict[tuple[str, str | None, str | None], str] = {}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = []
+    for k in range(n):
+        for attempt in range(200):
+            irng = random.Random(f"invoice-synth-stream:{seed}:{vendor}:{k}:{attempt}")
+            inv = make_invoice(irng, locale, layout)
+            if _regime(inv) == _regime(base):
+                break
+        when = start + dt.timedelta(days=30 * k + irng.randint(-6, 6))
+        shift = when - inv.invoice_date
+        due = when + dt.timedelta(days=days)
+        if eom:
+            due = dt.date(due.year, due.month, calendar.monthrange(due.year, due.month)[1])
+        first_of_month = dt.date(when.year, when.month, 1)
+        inv = replace(
+            inv, vendor=base.vendor, customer=base.customer, ship_to=base.ship_to, currency=base.currency,
+            bank=base.bank, iban=base.iban, bic=base.bic, us_account=base.us_account, customer_id=base.customer_id,
+            contact=base.contact, manager=base.manager, term_text=template.format(days=days),
+            invoice_id=_id_from(irng, (id_style,), when, id_prefix), invoice_date=when, due_date=due,
+            delivery_date=inv.delivery_date + shift, order_date=inv.order_date + shift,
+            period=(_add_months(first_of_month, -1), first_of_month - dt.timedelta(days=1)),
+        )
+        ctx = render_invoice(random.Random(style_seed), inv, layout, min_size, wording)
+        stem = out_dir / f"stream-{seed}-{vendor:03d}-{k:02d}"
+        notes = f"synthetic vendor stream {vendor} #{k + 1} ({locale}, layout {layout})"
+        if kind != "digital_pdf":  # scanner settings drawn as in make_document, without a "received" stamp
+            d = draw_degrade(irng, kind, len(ctx.doc.pages))
+            d.stamp = False
+            nrng = np.random.default_rng(irng.getrandbits(64))
+            pages = [degrade_page(p, d, irng, nrng) for p in rasterise(ctx.doc.render(), d.dpi, gray=d.gray)]
+            path = write_raster(stem, pages, d, when)
+            notes += "; " + d.describe()
+        else:
+            path = stem.with_suffix(".pdf")
+            path.write_bytes(ctx.doc.render())
+        fields, items = build_labels(ctx)
+        records.append({
+            "file": path.name, "fields": fields, "items": items, "modality": kind, "language": inv.lang,
+            "locale": locale, "layout": layout, "doc_type": "invoice", "label_kind": "synthetic",
+            "pages": len(ctx.doc.pages), "stream": vendor, "position": k + 1,
+            "source": f"bench/synth.py make_stream seed={seed} vendor={vendor} index={k}", "notes": notes,
+        })
     return records
 
 

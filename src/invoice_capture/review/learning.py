@@ -69,6 +69,7 @@ from invoice_capture.extraction.normalize.currency import (
 from invoice_capture.extraction.normalize.dates import find_dates, infer_date_order, parse_date
 from invoice_capture.extraction.normalize.ids import normalize_iban, normalize_vat_id
 from invoice_capture.extraction.normalize.language import detect_language
+from invoice_capture.review.vendors import normalize_name
 
 VERSION = 1
 #: A learned value whose rule was never wrong, found under its exact label and in its learned shape.
@@ -97,14 +98,6 @@ MAX_ANCHORS = 3
 MAX_ALIASES = 8
 MAX_IDS = 5
 
-# Legal forms, written without dots (dots are removed before comparing): "S.r.l." -> "srl", "B.V." -> "bv".
-_LEGAL_FORMS = frozenset({
-    "gmbh", "mbh", "ag", "kg", "kgaa", "ohg", "ek", "eu", "ug", "haftungsbeschrankt", "gesmbh", "gbr", "co", "cokg",
-    "ltd", "limited", "llc", "llp", "lp", "plc", "inc", "incorporated", "corp", "corporation", "company", "sarl",
-    "sas", "sasu", "sa", "eurl", "sci", "snc", "bv", "nv", "vof", "bvba", "commv", "cv", "sl", "slu", "srl", "spa",
-    "sapa", "se", "oy", "oyj", "ab", "as", "asa", "aps", "pvt", "pty",
-})
-_AND_WORDS = frozenset({"&", "and", "und", "et", "en", "y", "e"})
 
 
 # ------------------------------------------------------------------------------------------------- identity
@@ -117,24 +110,9 @@ def _plain(text: str) -> str:
 
 
 def normalise_vendor_name(name: str | None) -> str:
-    """A vendor name without case, accents, punctuation, "and" or legal form: "Müller & Söhne GmbH & Co. KG",
-    "Müller und Söhne" and "MULLER & SOHNE" all give "muller sohne"."""
-    if not name:
-        return ""
-    s = _plain(name).replace(".", "")
-    s = re.sub(r"\(.*?\)", " ", s)
-    tokens = re.findall(r"[^\W_]+|&", s)
-    merged: list[str] = []
-    for tok in tokens:  # "s a" -> "sa", "b v" -> "bv": legal forms printed with spaces between letters
-        if len(tok) == 1 and tok.isalpha() and merged and len(merged[-1]) <= 3 and merged[-1].isalpha() \
-                and merged[-1] not in _AND_WORDS and len(tokens) > 2:
-            merged[-1] += tok
-        else:
-            merged.append(tok)
-    while len(merged) > 1 and (merged[-1] in _LEGAL_FORMS or merged[-1] in _AND_WORDS):
-        merged.pop()
-    words = [t for t in merged if t not in _AND_WORDS] if len(merged) > 2 else [t for t in merged if t != "&"]
-    return " ".join(words)
+    """A vendor name as every control compares it (review/vendors.py): no case, accents, punctuation, "and" or
+    legal form."""
+    return normalize_name(str(name or ""))
 
 
 def _value(f: Any) -> Any:

@@ -367,7 +367,8 @@ class ReviewService:
         await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action=AUDIT_ACTION[verb],
                            actor_id=actor.id, actor_name=actor.name, changes=decision.changes,
                            reason=decision.reason)
-        if verb == "save" or (verb == "approve" and previous == "needs_review"):
+        edited = any(isinstance(f, dict) and f.get("method") == "manual" for f in before_fields.values())
+        if verb == "save" or (verb == "approve" and not edited):  # a correction, or a confirmation: once each
             await self._learn(s, inv, before_fields, decision.values.get("fields", before_fields))
         inv = await repo.get_invoice(s, invoice_id)
         assert inv is not None

@@ -161,6 +161,9 @@ _DROP_RE = re.compile(r"[.'’`´]")
 _SPLIT_RE = re.compile(r"[^0-9a-z&]+")
 
 
+_AND_WORDS = frozenset({"and", "und", "et"})
+
+
 @functools.lru_cache(maxsize=8192)
 def normalize_name(name: str) -> str:
     """A company name without case, accents, punctuation or trailing legal form: what two spellings share.
@@ -172,6 +175,8 @@ def normalize_name(name: str) -> str:
     s = "".join(c for c in s if not unicodedata.combining(c))
     s = _DROP_RE.sub("", s).replace("/", "").replace("&", " & ")
     tokens = [t for t in _SPLIT_RE.split(s) if t]
+    # "Müller und Söhne", "Müller and Söhne" and "Müller & Söhne" are one name (not at either end: "Et Cie")
+    tokens = [("&" if 0 < i < len(tokens) - 1 and t in _AND_WORDS else t) for i, t in enumerate(tokens)]
     while tokens and tokens[0] == "the" and len(tokens) > 1:
         tokens = tokens[1:]
     stripped = list(tokens)

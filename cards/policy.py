@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cards.common import CARD_BUDGET, attention, card, card_size, fact_set, text
+from cards.common import CARD_BUDGET, attention, card, card_size, text
 
 YAML_BUDGET = 12_000
 """Characters of the YAML shown; a long file is cut (the summary above it stays complete)."""
@@ -20,7 +20,10 @@ def policy_card(summary: list[tuple[str, str]], yaml_text: str, *, source: str, 
     if error:
         body.append(attention(f"The policy file's latest version is not in force (the previous one is): {error}",
                               limit=600))
-    body.append(fact_set(summary))
+    body.extend({"type": "ColumnSet", "spacing": "small", "columns": [  # a FactSet would cut values at 100 chars
+        {"type": "Column", "width": 1, "items": [text(topic, weight="bolder", limit=60)]},
+        {"type": "Column", "width": 3, "items": [text(sentence, limit=500)]},
+    ]} for topic, sentence in summary)
     shown = yaml_text if len(yaml_text) <= YAML_BUDGET else yaml_text[:YAML_BUDGET] + "\n…"
     body.append({"type": "ActionSet", "actions": [
         {"type": "Action.ToggleVisibility", "title": "Show the file", "targetElements": ["policy-yaml"]}]})

@@ -470,7 +470,8 @@ def _approver_title(a: Mapping[str, Any]) -> str:
     name = a.get("name") or a["id"]
     if "limit" not in a:
         return name
-    return f"{name} (limit {a['limit']})" if a.get("covers", True) else f"{name} (limit {a['limit']}, too low)"
+    limit = "no limit" if a["limit"] == "no limit" else f"limit {a['limit']}"
+    return f"{name} ({limit})" if a.get("covers", True) else f"{name} ({limit}, too low)"
 
 
 def _approve_with(invoice: Mapping[str, Any], allowed: Mapping[str, Any]) -> dict:

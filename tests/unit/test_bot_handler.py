@@ -537,6 +537,36 @@ async def test_escalate_messages_the_approver(env: Env) -> None:
     assert "Approved by Bo Approver" in card_text(current_card(env, bo_id))
 
 
+async def test_a_waiting_escalation_reminds_the_approver_then_the_manager_in_their_chats(env: Env) -> None:
+    await say(env, "hi", user=BO)
+    await say(env, "hi", user=CY)
+    _, card = await drop(env, "a.pdf", pdf_bytes(env.tmp, "a"))
+    await click(env, "escalate", {**data_of(card, "escalate"), "approver": BO.aad})
+    await env.settle()
+    start = dt.datetime.now(dt.UTC)
+    assert await env.service.remind(start + dt.timedelta(hours=25)) == 1
+    await env.settle()
+    to_bo = [a for _, a in env.adapter.sent if a.conversation.id == personal_conv(BO) and a.attachments
+             and "Reminder" in card_text(card_of(a))]
+    assert len(to_bo) == 1 and "waited 25 hours for your decision" in card_text(card_of(to_bo[0]))
+    assert {"approve", "reject"} <= verbs(card_of(to_bo[0])), "the reminder is a card Bo can decide on"
+    assert await env.service.remind(start + dt.timedelta(hours=49)) == 1
+    await env.settle()
+    to_cy = [a for _, a in env.adapter.sent if a.conversation.id == personal_conv(CY) and a.attachments
+             and "Reminder" in card_text(card_of(a))]
+    assert len(to_cy) == 1 and "waited 49 hours for Bo Approver" in card_text(card_of(to_cy[0]))
+    assert "approve" not in verbs(card_of(to_cy[0])), "the manager follows up; the approver decides"
+    assert_valid_card(card_of(to_cy[0]))
+
+
+async def test_admin_policy_is_shown_to_managers_not_to_clerks(env: Env) -> None:
+    refused = await say(env, "admin policy")
+    assert "Only admins and managers" in card_text(refused)
+    shown = await say(env, "admin policy", user=CY)
+    assert "Approval policy" in card_text(shown) and "5,000 EUR" in card_text(shown)
+    assert "built-in defaults" in card_text(shown)
+
+
 async def test_edit_on_an_escalated_invoice_is_not_offered_to_a_clerk(env: Env) -> None:
     await say(env, "hi", user=BO)
     _, card = await drop(env, "a.pdf", pdf_bytes(env.tmp, "a"))

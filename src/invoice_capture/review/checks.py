@@ -113,7 +113,7 @@ def _words(n: int) -> str:
 
 _SUFFIX = re.compile(r"(?:[-/ ](?:R|REV)|[-/ ]?COPY)$")
 #: What vendors append to an invoice number they send again: "-R", "/REV", " COPY", "/1", "-2".
-_REISSUE = re.compile(r"^(?:R|REV|COPY|[1-9])$")
+_REISSUE = re.compile(r"^(?P<base>.*\d.*?)\s*[-/ ]\s*(?:R|REV|COPY|[1-9])$", re.IGNORECASE)
 
 
 def normalise_number(number: str) -> str:
@@ -127,10 +127,6 @@ def normalise_number(number: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", s)
 
 
-def _groups(number: str) -> list[str]:
-    return [g for g in re.split(r"[^0-9A-Z]+", (number or "").upper()) if g]
-
-
 def number_relation(a: str, b: str) -> str | None:
     """How two invoice numbers of one vendor relate: ``same`` (equal once normalised), ``reissue`` (one is the
     other plus a re-issue suffix such as "-R" or "/1"), ``transposed`` (two neighbouring digits swapped, the
@@ -140,10 +136,9 @@ def number_relation(a: str, b: str) -> str | None:
         return None
     if na == nb:
         return "same"
-    ga, gb = _groups(a), _groups(b)
-    for longer, shorter in ((ga, gb), (gb, ga)):
-        if len(longer) == len(shorter) + 1 and longer[:-1] == shorter and _REISSUE.match(longer[-1]) \
-                and any(ch.isdigit() for ch in "".join(shorter)):
+    for number, other in ((a, nb), (b, na)):
+        m = _REISSUE.match((number or "").strip())
+        if m and normalise_number(m.group("base")) == other:
             return "reissue"
     if len(na) == len(nb) and len(na) >= 4:
         diff = [i for i, (x, y) in enumerate(zip(na, nb, strict=True)) if x != y]

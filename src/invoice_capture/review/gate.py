@@ -68,7 +68,10 @@ def decide(policy: Policy, fields: dict[str, Any], findings: Sequence[Finding], 
     if vendor is None:
         reasons.append("new vendor (not in the vendor master)")
     base = policy.to_base(amount, currency)
-    if amount is not None and base is None:
+    if amount is None:
+        if "total" not in missing:
+            reasons.append("total unknown")
+    elif base is None:
         reasons.append(f"no exchange rate for {currency} in the policy" if currency else "currency unknown")
     elif base is not None and base > auto.max_total:
         reasons.append(f"total above {policy.money(auto.max_total)}")

@@ -160,6 +160,7 @@ class Policy(_Strict):
 
 
 DEFAULT = Policy()
+_DEFAULT_RAW = DEFAULT.model_dump(mode="json")
 
 
 def parse(raw: dict[str, Any] | None, tenant_id: str = "") -> Policy:
@@ -168,8 +169,12 @@ def parse(raw: dict[str, Any] | None, tenant_id: str = "") -> Policy:
     tenants = raw.pop("tenants", None) or {}
     if not isinstance(tenants, dict):
         raise ValueError("'tenants' must map tenant ids to policy overrides")
-    merged = _merge(raw, tenants.get(tenant_id) or {}) if tenant_id else raw
-    return Policy.model_validate(merged)
+    tenants = {str(k): v for k, v in tenants.items()}  # an unquoted numeric id in YAML is still that tenant
+    override = tenants.get(tenant_id) or {} if tenant_id else {}
+    if not isinstance(override, dict):
+        raise ValueError(f"tenants.{tenant_id} must be a mapping of settings, not {type(override).__name__}")
+    # over the built-in defaults, so overriding one role's limit keeps the others' (a table is merged key by key)
+    return Policy.model_validate(_merge(_merge(_DEFAULT_RAW, raw), override))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -180,6 +185,14 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _validate_tenants(raw: dict[str, Any]) -> None:
+    tenants = raw.get("tenants") or {}
+    if not isinstance(tenants, dict):
+        raise ValueError("'tenants' must map tenant ids to policy overrides")
+    for tenant in tenants:
+        parse(raw, str(tenant))
 
 
 def to_yaml(policy: Policy) -> str:
@@ -229,8 +242,7 @@ class PolicyBook:
         if path is not None and path.exists():
             raw, mtime = cls._read(path)
             parse(raw)  # validate defaults now
-            for tenant in raw.get("tenants") or {}:
-                parse(raw, str(tenant))
+            _validate_tenants(raw)
             book._loaded = Loaded(raw, mtime)
         return book
 
@@ -255,8 +267,7 @@ class PolicyBook:
                 return
             raw, mtime = self._read(self.path) if mtime else ({}, 0.0)
             parse(raw)
-            for tenant in raw.get("tenants") or {}:
-                parse(raw, str(tenant))
+            _validate_tenants(raw)
         except (OSError, ValueError, yaml.YAMLError, ValidationError) as exc:
             error = describe_error(exc)
             if error != self._loaded.error:

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_capture.audit.chain import canonical
-from invoice_capture.audit.verify import BATCH, GUARD_TRIGGERS, TenantChain, VerifyResult, verify
+from invoice_capture.audit.verify import BATCH, GUARD_TRIGGERS, TenantChain, VerifyResult, stream_events, verify
 from invoice_capture.store.models import AuditEvent
 
 FORMATS = ("json", "csv", "oscal")
@@ -107,14 +107,8 @@ async def iter_events(session: AsyncSession, period: Period, tenant_id: str | No
     stmt = select(AuditEvent).where(AuditEvent.at >= period.since, AuditEvent.at < period.until)
     if tenant_id is not None:
         stmt = stmt.where(AuditEvent.tenant_id == tenant_id)
-    stmt = stmt.order_by(AuditEvent.tenant_id, AuditEvent.seq).execution_options(yield_per=batch,
-                                                                                  populate_existing=True)
-    result = await session.stream_scalars(stmt)
-    try:
-        async for ev in result:
-            yield ev
-    finally:
-        await result.close()
+    async for ev in stream_events(session, stmt.order_by(AuditEvent.tenant_id, AuditEvent.seq), batch):
+        yield ev
 
 
 async def write_json(events: AsyncIterator[AuditEvent], out: TextIO) -> int:

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from invoice_capture.audit.chain import GENESIS, event_hash
@@ -142,11 +142,17 @@ async def guard_triggers(session: AsyncSession) -> dict[str, bool]:
 
 
 async def stream_chain(session: AsyncSession, tenant_id: str, batch: int = BATCH) -> AsyncIterator[AuditEvent]:
-    """One tenant's events in seq order, fetched ``batch`` rows at a time (a server-side cursor on PostgreSQL)."""
+    """One tenant's events in seq order."""
+    async for ev in stream_events(session, select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
+                                  .order_by(AuditEvent.seq), batch):
+        yield ev
+
+
+async def stream_events(session: AsyncSession, stmt: Select[tuple[AuditEvent]],
+                        batch: int = BATCH) -> AsyncIterator[AuditEvent]:
+    """Events of ``stmt`` fetched ``batch`` rows at a time (a server-side cursor on PostgreSQL)."""
     # populate_existing: what is in the database counts, never an object this session already holds in memory
-    stmt = (select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.seq)
-            .execution_options(yield_per=batch, populate_existing=True))
-    result = await session.stream_scalars(stmt)
+    result = await session.stream_scalars(stmt.execution_options(yield_per=batch, populate_existing=True))
     try:
         async for ev in result:
             yield ev

@@ -7,6 +7,8 @@ import asyncio
 import os
 import socket
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +18,16 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import SERVICE, build_app
+from invoice_capture.review.service import ReviewService
+from invoice_capture.review.vendors import VendorRecord
 from invoice_capture.store import repository as repo
 from invoice_capture.store.db import Database
 from invoice_capture.store.models import Invoice
 from tests.conftest import DEV_SET
 from tests.fakes.activities import text_message
+from tests.fakes.extractor import FakeExtractor, extraction, fv
 from tests.integration.conftest import need_service, settings_for
+from tests.make_invoice import draw
 
 SAMPLE = DEV_SET / "azure_samples" / "sample-invoice.pdf"
 
@@ -84,6 +90,9 @@ async def test_rest_upload_review_and_conflict(tmp_path: Path, db_url: str, extr
         assert up[1]["state"] == "failed" and up[1]["error"]["message"]
         view = await wait_state(client, up[0]["id"], ("needs_review",), h)
         assert view["fields"]["InvoiceId"]["value"] == "INV-100"
+        # what pat may do comes with the invoice: a small invoice from a new vendor, within a clerk's limit
+        assert {"approve", "save", "escalate", "reject"} <= set(view["allowed"]["verbs"])
+        assert view["allowed"]["approve_note"] == "" and view["allowed"]["callback"] is False
         listing = (await (await client.get("/api/invoices?state=needs_review", headers=h)).json())["invoices"]
         assert [r["id"] for r in listing] == [up[0]["id"]]
         saved = await client.post(f"/api/invoices/{view['id']}/actions", headers=h,
@@ -97,6 +106,7 @@ async def test_rest_upload_review_and_conflict(tmp_path: Path, db_url: str, extr
                                   json={"verb": "approve", "version": view["version"]})
         assert stale.status == 409
         assert (await stale.json())["invoice"]["version"] == after["version"]
+        assert "approve" in (await stale.json())["invoice"]["allowed"]["verbs"]
         no_reason = await client.post(f"/api/invoices/{view['id']}/actions", headers=h,
                                       json={"verb": "reject", "version": after["version"]})
         assert no_reason.status == 400 and "reason" in (await no_reason.json())["error"]
@@ -104,6 +114,7 @@ async def test_rest_upload_review_and_conflict(tmp_path: Path, db_url: str, extr
                                json={"verb": "approve", "version": after["version"]})
         done = await ok.json()
         assert done["state"] == "approved" and done["decision"]["by_name"] == "pat"
+        assert done["allowed"]["verbs"] == []  # decided: nothing left to do, and the page must not offer it
         assert [e["action"] for e in done["history"]][-2:] == ["edited", "approved"]
         original = await client.get(f"/api/invoices/{view['id']}/original", headers=h)
         assert await original.read() == SAMPLE.read_bytes()
@@ -111,6 +122,184 @@ async def test_rest_upload_review_and_conflict(tmp_path: Path, db_url: str, extr
         assert other.status == 404
     finally:
         await client.close()
+
+
+# ------------------------------------------------------------------------------------------ controls over REST
+
+PAT, BO = "Pat Clerk", "Bo Approver"  # X-User names; ROLES below makes Bo an approver by display name
+ACME_IBAN = "DE89370400440532013000"
+OTHER_IBAN = "GB29NWBK60161331926819"
+
+
+@dataclass
+class Portal:
+    """The REST API as the upload page uses it, with a fake extractor so totals, numbers and IBANs are exact."""
+
+    client: TestClient
+    extractor: FakeExtractor
+    tmp: Path
+
+    @property
+    def service(self) -> ReviewService:
+        return self.client.server.app[SERVICE]
+
+    @staticmethod
+    def headers(user: str) -> dict[str, str]:
+        return {"X-User": user}
+
+    async def upload(self, name: str, result: dict[str, Any], user: str = PAT) -> dict[str, Any]:
+        """Upload a unique PDF whose extraction is ``result``; the invoice as ``user`` sees it once read."""
+        self.extractor.results[name] = [result]
+        form = aiohttp.FormData()
+        form.add_field("file", draw(self.tmp / name, [[(20, 20, f"Invoice {name}")]]).read_bytes(), filename=name,
+                       content_type="application/pdf")
+        resp = await self.client.post("/api/invoices", data=form, headers=self.headers(user))
+        assert resp.status == 202, await resp.text()
+        (up,) = (await resp.json())["invoices"]
+        await self.service.jobs.idle()  # the in-process queue: extraction has run when this returns
+        return await self.get(up["id"], user)
+
+    async def get(self, invoice_id: str, user: str) -> dict[str, Any]:
+        resp = await self.client.get(f"/api/invoices/{invoice_id}", headers=self.headers(user))
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+    async def act(self, view: dict[str, Any], verb: str, user: str, **data: Any) -> aiohttp.ClientResponse:
+        return await self.client.post(f"/api/invoices/{view['id']}/actions", headers=self.headers(user),
+                                      json={"verb": verb, "version": view["version"], **data})
+
+    async def audit_actions(self, invoice_id: str) -> list[tuple[str, str]]:
+        """(action, actor id) of every audit event, including those the page's history leaves out (refused)."""
+        async with self.service.db.read() as s:
+            return [(e.action, e.actor_id) for e in await repo.audit_trail(s, invoice_id)]
+
+
+@pytest.fixture
+async def portal(tmp_path: Path, db_url: str) -> AsyncIterator[Portal]:
+    extractor = FakeExtractor()
+    settings = settings_for(tmp_path, db_url, ROLES=f"{BO}=approver,bo-oid=approver,cy-oid=manager")
+    client = await start(build_app(settings, extractor=extractor))
+    try:
+        yield Portal(client, extractor, tmp_path)
+    finally:
+        await client.server.app[SERVICE].idle()
+        await client.close()
+
+
+def initech(name: str, *, number: str, total: float) -> dict[str, Any]:
+    """A clean invoice from a vendor that is not in the vendor master (so it always waits for a person, L2)."""
+    return extraction(name, vendor="Initech", number=number, total=total, currency="EUR")
+
+
+async def test_rest_allowed_follows_the_approval_matrix_and_a_forged_approval_is_refused(portal: Portal) -> None:
+    """4,200 EUR is above a clerk's 1,000 EUR limit and within an approver's 25,000 EUR: the same invoice offers
+    Approve to Bo and not to Pat, says why, names Bo as the one to escalate to, and the server refuses (and
+    audits) an approval Pat sends anyway."""
+    view = await portal.upload("big.pdf", initech("big.pdf", number="BIG-1", total=4200.0))
+    assert view["state"] == "needs_review" and view["gate"]["level"] == "L2"
+    as_bo = await portal.get(view["id"], BO)  # Bo's first visit: an approver by display name (ROLES)
+    assert {"approve", "save", "escalate", "reject"} <= set(as_bo["allowed"]["verbs"])
+    assert as_bo["allowed"]["approve_note"] == ""
+
+    as_pat = await portal.get(view["id"], PAT)
+    allowed = as_pat["allowed"]
+    assert "approve" not in allowed["verbs"] and {"save", "escalate", "reject"} <= set(allowed["verbs"])
+    assert "above your approval limit of 1,000 EUR" in allowed["approve_note"]
+    assert allowed["escalate_to"] == [{"id": f"web:{BO}", "name": BO, "covers": True, "limit": "25,000 EUR"}]
+    assert {k: v for k, v in as_pat.items() if k != "allowed"} == \
+        {k: v for k, v in as_bo.items() if k != "allowed"}  # the invoice itself does not depend on the caller
+
+    forged = await portal.act(as_pat, "approve", PAT)
+    assert forged.status == 409
+    refused = await forged.json()
+    assert refused["error"] == allowed["approve_note"]
+    assert refused["invoice"]["state"] == "needs_review" and refused["invoice"]["version"] == as_pat["version"]
+    assert "approve" not in refused["invoice"]["allowed"]["verbs"]
+    assert ("refused", f"web:{PAT}") in await portal.audit_actions(view["id"])
+
+    resp = await portal.act(as_pat, "escalate", PAT, approver=f"web:{BO}", reason="Above my limit")
+    assert resp.status == 200, await resp.text()
+    escalated = await resp.json()
+    assert escalated["state"] == "escalated" and escalated["escalated_to"]["name"] == BO
+    assert escalated["escalation_reason"] == "Above my limit"
+    assert escalated["allowed"]["verbs"] == []  # a clerk waits for the approver now
+
+    resp = await portal.act(escalated, "approve", BO)
+    assert resp.status == 200, await resp.text()
+    done = await resp.json()
+    assert done["state"] == "approved" and done["decision"]["by_name"] == BO
+
+
+async def test_rest_escalation_target_must_be_an_approver(portal: Portal) -> None:
+    view = await portal.upload("esc.pdf", initech("esc.pdf", number="ESC-1", total=4200.0))
+    resp = await portal.act(view, "escalate", PAT, approver="web:nobody")
+    assert resp.status == 400
+    assert (await resp.json())["error"] == "Pick an approver to escalate to."
+    assert (await portal.get(view["id"], PAT))["state"] == "needs_review"
+
+
+async def test_rest_likely_duplicate_needs_a_reason_to_approve(portal: Portal) -> None:
+    first = await portal.upload("d1.pdf", initech("d1.pdf", number="D-77", total=500.0))
+    assert (await portal.act(first, "approve", PAT)).status == 200
+    second = await portal.upload("d2.pdf", initech("d2.pdf", number="D-77", total=500.0))
+    assert second["duplicate_of"]["id"] == first["id"] and second["duplicate_of"]["state"] == "approved"
+    allowed = second["allowed"]
+    assert "approve" in allowed["verbs"]
+    assert "D-77" in allowed["approve_reason"] and "Say why" in allowed["approve_reason"]
+
+    without = await portal.act(second, "approve", PAT)
+    assert without.status == 400
+    assert "duplicate" in (await without.json())["error"]
+    assert (await portal.get(second["id"], PAT))["state"] == "needs_review"
+
+    blank = await portal.act(second, "approve", PAT, reason="   ")
+    assert blank.status == 400
+
+    resp = await portal.act(second, "approve", PAT, reason="Second delivery on a separate order")
+    assert resp.status == 200, await resp.text()
+    done = await resp.json()
+    assert done["state"] == "approved" and done["decision"]["reason"] == "Second delivery on a separate order"
+
+
+async def test_rest_vendor_master_auto_approval_reopen_and_bank_change_callback(portal: Portal) -> None:
+    """With ACME in the vendor master: a clean ACME invoice is approved automatically and Pat may only reopen it;
+    one asking to be paid into another account is a fraud alert (L3) that only Bo can approve, after a call-back."""
+    async with portal.service.db.write() as s:
+        await repo.import_vendors(s, "local", [VendorRecord(None, "ACME GmbH", (), "DE811907980", ACME_IBAN, "EUR")])
+
+    def acme(name: str, number: str, total: float, iban: str) -> dict[str, Any]:
+        return extraction(name, vendor="ACME GmbH", number=number, total=total, currency="EUR", iban=iban,
+                          VendorTaxId=fv("DE811907980"), PurchaseOrder=None)
+
+    clear = await portal.upload("clear.pdf", acme("clear.pdf", "A-1", 500.0, ACME_IBAN))
+    assert clear["state"] == "auto_approved" and clear["gate"]["level"] == "L1"
+    assert clear["vendor_match"]["name"] == "ACME GmbH" and clear["vendor_match"]["by"] == "tax_id"
+    assert clear["allowed"]["verbs"] == ["reopen"]
+    resp = await portal.act(clear, "reopen", PAT)
+    assert resp.status == 200, await resp.text()
+    reopened = await resp.json()
+    assert reopened["state"] == "needs_review" and reopened["gate"]["level"] == "L2"
+    assert "approve" in reopened["allowed"]["verbs"]
+
+    fraud = await portal.upload("fraud.pdf", acme("fraud.pdf", "A-2", 720.0, OTHER_IBAN))
+    assert fraud["gate"]["level"] == "L3"
+    assert [c["rule"] for c in fraud["checks"]] == ["vendor.bank_changed"] and not fraud["duplicate_of"]
+    assert "approve" not in fraud["allowed"]["verbs"] and "only an approver" in fraud["allowed"]["approve_note"]
+    assert fraud["allowed"]["callback"] is False
+    as_bo = await portal.get(fraud["id"], BO)
+    assert "approve" in as_bo["allowed"]["verbs"] and as_bo["allowed"]["callback"] is True
+
+    unconfirmed = await portal.act(as_bo, "approve", BO, callback_note="Called them")
+    assert unconfirmed.status == 400 and "Call the vendor" in (await unconfirmed.json())["error"]
+    no_note = await portal.act(as_bo, "approve", BO, callback_confirmed="true", callback_note=" ")
+    assert no_note.status == 400
+    resp = await portal.act(as_bo, "approve", BO, callback_confirmed="true",
+                            callback_note="Jo Smith at ACME on +49 30 1234567 (number from the master)")
+    assert resp.status == 200, await resp.text()
+    done = await resp.json()
+    assert done["state"] == "approved"
+    assert [e["action"] for e in done["history"]][-2:] == ["callback_confirmed", "approved"]
+    assert "Jo Smith" in done["history"][-2]["reason"]
 
 
 async def test_restart_picks_up_unfinished_invoices(tmp_path: Path, db_url: str, extractor: Any) -> None:

@@ -4,6 +4,11 @@ Auth is an API key (settings ``API_KEY``, header ``X-API-Key``); with no key set
 embedded default on 127.0.0.1 and is logged loudly at start. Everything is scoped to one tenant
 (``X-Tenant-Id`` header, default settings ``DEFAULT_TENANT``), and the person acting is named by ``X-User``
 (default "web"), so decisions made on the page land in the same audit trail as those made in Teams.
+
+An invoice as the API returns it (GET one, or the answer to an action) is the review view plus ``allowed``: what
+the calling person may do with it (verbs, why Approve is not offered, whether approving needs a reason or a
+call-back, whom it can be escalated to). Action bodies may carry ``reason``, ``approver`` (escalation target id),
+``callback_confirmed`` and ``callback_note``; the review service decides whether they suffice.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from aiohttp import web
 from invoice_capture.ingest.validation import HEAD_BYTES, sniff
 from invoice_capture.review.service import ReviewService
 from invoice_capture.review.view import summary_row
-from invoice_capture.review.workflow import Refused
+from invoice_capture.review.workflow import Actor, Refused
 from invoice_capture.store import repository as repo
 
 #: Files per upload request; each may be up to the validation limit (50 MiB) plus slack for refusal messages.
@@ -61,9 +66,16 @@ class RestApi:
     def _tenant(self, request: web.Request) -> str:
         return request.headers.get("X-Tenant-Id", "").strip()[:64] or self.default_tenant
 
-    async def _actor(self, request: web.Request) -> Any:
+    async def _actor(self, request: web.Request) -> Actor:
         user = request.headers.get("X-User", "").strip()[:128] or "web"
         return await self.service.actor(self._tenant(request), f"web:{user}", user)
+
+    async def _with_allowed(self, view: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        """The view plus what this person may do with it (``allowed``: routing.permissions), so the page offers
+        exactly the buttons the server would accept from them, with the sentences for what it leaves out. Computed
+        for the caller on every answer, because it changes with the invoice (state, total, checks) and the person
+        (role, limit); the server still checks every action itself."""
+        return {**view, "allowed": await self.service.permissions(view, actor)}
 
     @staticmethod
     def _error(status: int, message: str, **extra: Any) -> web.Response:
@@ -115,7 +127,7 @@ class RestApi:
         view = await self.service.view(self._tenant(request), request.match_info["id"])
         if view is None:
             return self._error(404, "No such invoice.")
-        return web.json_response(view)
+        return web.json_response(await self._with_allowed(view, await self._actor(request)))
 
     async def original(self, request: web.Request) -> web.StreamResponse:
         self._check_key(request)
@@ -147,6 +159,7 @@ class RestApi:
                                             actor, {k: v for k, v in body.items() if k not in ("verb", "version")})
         except Refused as exc:
             return self._error(exc.status, exc.message)
+        invoice = await self._with_allowed(result.invoice, actor)
         if not result.applied and result.notice and body["verb"] not in ("refresh", "show"):
-            return self._error(409, result.notice, invoice=result.invoice)
-        return web.json_response(result.invoice)
+            return self._error(409, result.notice, invoice=invoice)
+        return web.json_response(invoice)

@@ -189,7 +189,7 @@ class ReviewService:
                 return
             tenant_id, sha, name, version = inv.tenant_id, inv.content_sha256, inv.filename, inv.version + 1
         try:
-            result = await self.extractor.extract(self.blobs.local_path(sha), name)
+            result = await self.extractor.extract(self.blobs.local_path(sha), name, tenant_id=tenant_id)
         except FileNotFoundError:
             result = {"file": name, "error": {"code": "original_missing",
                                               "message": "The original file is missing from storage."}}
@@ -218,9 +218,11 @@ class ReviewService:
                 if ok:
                     summary = {k: v.get("value") for k, v in values["fields"].items()
                                if k in ("VendorName", "InvoiceId", "InvoiceTotal", "CurrencyCode")}
+                    changes = {"state": ["extracting", values["state"]], "fields": [None, summary]}
+                    if provenance := {k: v["engine"] for k, v in values["fields"].items() if v.get("engine")}:
+                        changes["provenance"] = [None, provenance]  # which engine read each field (issue 6)
                     await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action="extracted",
-                                       actor_id="system", actor_name=SYSTEM.name,
-                                       changes={"state": ["extracting", values["state"]], "fields": [None, summary]})
+                                       actor_id="system", actor_name=SYSTEM.name, changes=changes)
             if not ok:
                 return
             view = await self._view(s, await repo.get_invoice(s, invoice_id))

@@ -10,7 +10,7 @@ A rule names the vendor it applies to, the field it adds, the value's type, and 
 vendor_rules:
   - vendor: Contoso                 # contained in the vendor name as read, case-insensitive ("*": every vendor)
     field: LoyaltyNumber
-    type: id                        # text | id | amount | date
+    type: id                        # text | id | amount | date (date_order: DMY | MDY for numeric dates)
     label: "loyalty\\s*(?:program\\s*)?(?:number|no\\.?)"
     pattern: "[A-Z]{2}-?\\d{4,}"    # optional; each type has a default
   - vendor: Adatum
@@ -58,6 +58,8 @@ class VendorRule:
     pattern: re.Pattern[str] | None = None
     region: Region | None = None
     confidence: float = 0.85
+    #: "DMY" or "MDY": how this vendor writes numeric dates (without it, 03/04/2024 is left out, not guessed).
+    date_order: str | None = None
 
     @property
     def value_re(self) -> re.Pattern[str]:
@@ -104,7 +106,10 @@ def parse_rules(raw: Sequence[Mapping[str, Any]]) -> tuple[VendorRule, ...]:
             raise ValueError(f"vendor_rules[{i}].type: {kind!r} is not one of {', '.join(TYPES)}")
         rule = VendorRule(vendor=str(r["vendor"]), field=str(r["field"]), type=kind,
                           label=_compile(r.get("label"), "label", i), pattern=_compile(r.get("pattern"), "pattern", i),
-                          region=_region(r.get("region"), i), confidence=float(r.get("confidence", 0.85)))
+                          region=_region(r.get("region"), i), confidence=float(r.get("confidence", 0.85)),
+                          date_order=str(r["date_order"]).upper() if r.get("date_order") else None)
+        if rule.date_order not in (None, "DMY", "MDY"):
+            raise ValueError(f"vendor_rules[{i}].date_order: must be DMY or MDY")
         if rule.label is None and rule.region is None:
             raise ValueError(f"vendor_rules[{i}]: needs a 'label' or a 'region' to find the value by")
         if not 0 < rule.confidence < 1:
@@ -118,8 +123,8 @@ def _typed(rule: VendorRule, text: str) -> Any:
     if rule.type == "amount":
         return parse_amount(text)
     if rule.type == "date":
-        parsed = parse_date(text)
-        return parsed.value if parsed is not None and not parsed.ambiguous else None
+        parsed = parse_date(text, rule.date_order)
+        return parsed.value if parsed is not None and (rule.date_order or not parsed.ambiguous) else None
     return text or None
 
 

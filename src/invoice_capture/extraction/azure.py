@@ -60,17 +60,29 @@ class AzureOptions:
         return cls(**{**base, **overrides})
 
 
+def retry_after(headers: Any) -> float | None:
+    """Seconds the service asked us to wait (``retry-after-ms``, ``x-ms-retry-after-ms`` or ``Retry-After`` in
+    seconds), or None when it did not say (an HTTP-date Retry-After is not sent by Document Intelligence)."""
+    for name, unit in (("retry-after-ms", 0.001), ("x-ms-retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is not None:
+            try:
+                return max(float(raw) * unit, 0.0)
+            except ValueError:
+                return None
+    return None
+
+
 def _backoff_polling(interval: float, max_interval: float, **kwargs: Any) -> Any:
     """The SDK's operation poller, with the wait doubling from ``interval`` to ``max_interval`` between polls
     unless the service says how long to wait (Retry-After, honoured even when it is 0)."""
-    from azure.core.pipeline.policies._utils import get_retry_after
     from azure.core.polling.async_base_polling import AsyncLROBasePolling
 
     class BackoffPolling(AsyncLROBasePolling):
         polls = 0
 
         def _extract_delay(self) -> float:
-            told = get_retry_after(self._pipeline_response)
+            told = retry_after(self._pipeline_response.http_response.headers)
             if told is not None:
                 return told
             delay = min(interval * (2 ** self.polls), max_interval)

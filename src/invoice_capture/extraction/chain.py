@@ -202,8 +202,8 @@ def merge(name: str, results: list[tuple[str, Mapping[str, Any]]]) -> dict[str, 
     """One contract result from the successful results of several engines (in chain order)."""
     fields, warnings = merge_fields([(e, r.get("fields") or {}) for e, r in results])
     items_engine, items = _items_of(results)
-    for _, it in [(items_engine, row) for row in items]:
-        for f in it.values():
+    for row in items:
+        for f in row.values():
             f["engine"] = items_engine
     first = results[0][1]
     content = next((r.get("content") for _, r in results if r.get("content")), "")

@@ -29,6 +29,7 @@ from bot.handler import InvoiceBot
 from bot.proactive import CardKeeper
 from invoice_capture.config import Settings
 from invoice_capture.extraction.pool import ExtractorPool
+from invoice_capture.extraction.service_chain import service_extractor
 from invoice_capture.ingest.rest import MAX_REQUEST, RestApi
 from invoice_capture.jobs import Jobs
 from invoice_capture.review.policy import PolicyBook
@@ -59,8 +60,9 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
     s.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(s.db_url)
     jobs = Jobs(s.jobs_broker, concurrency=max(1, s.extract_workers))
-    pool = extractor or ExtractorPool(s.extract_workers, timeout_s=s.extract_timeout_s)
     policies = PolicyBook.load(s.policy_path)  # a broken policy file stops the start, loudly
+    pool = service_extractor(s, db, extractor or ExtractorPool(s.extract_workers, timeout_s=s.extract_timeout_s),
+                             policies)
     service = ReviewService(db, LocalBlobStore(s.blob_dir), jobs, pool, role_map=s.role_map(), policies=policies)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(s)))
     bot = InvoiceBot(service, app_id=s.app_id, default_tenant=s.default_tenant,

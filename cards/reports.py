@@ -65,7 +65,26 @@ def status_card(status: Mapping[str, Any]) -> dict:
             actions.append(execute("Open oldest", "show", {"invoice_id": oldest["id"]}))
     elif not counts.get("needs_review") and not counts.get("escalated"):
         body.append(text("Nothing is waiting.", color="good", spacing="medium"))
+    body.extend(_engine_usage(status.get("extraction") or {}))
     return card(body, actions, fallback_text=f"{total} invoices")
+
+
+ENGINE_NAMES = {"local": "Local engine", "einvoice": "E-invoice data", "azure": "Azure Document Intelligence"}
+
+
+def _engine_usage(usage: Mapping[str, Any]) -> list[dict]:
+    """Reading this month, per engine: calls, pages (Azure bills per page), failures and speed."""
+    engines: Mapping[str, Any] = usage.get("engines") or {}
+    if not engines:
+        return []
+    facts = []
+    for name, u in engines.items():
+        failed = f", {u['failed']} failed" if u.get("failed") else ""
+        facts.append((ENGINE_NAMES.get(name, str(name)),
+                      f"{u.get('calls', 0)} calls, {u.get('pages', 0)} pages{failed}; median "
+                      f"{float(u.get('median_s') or 0):.1f} s"))
+    since = f" since {format_date(usage['since'])}" if usage.get("since") else ""
+    return [text(f"Reading this month{since}", weight="bolder", spacing="medium"), fact_set(facts)]
 
 
 def _cell(items: list[dict], action: dict | None = None) -> dict:

@@ -63,7 +63,10 @@ METHOD_WORDS = {
     "table": "read from the items table",
     "azure": "Azure Document Intelligence",
     "di": "Azure Document Intelligence",
+    "rule": "found by a vendor rule",
 }
+#: Which engine of the extraction chain gave a field (issue 6: provenance on the card).
+ENGINE_WORDS = {"local": "local engine", "einvoice": "e-invoice", "azure": "Azure", "vendor_rules": "vendor rule"}
 
 ITEM_COLUMNS = (("Description", "Description", 4, None), ("Quantity", "Qty", 1, "right"),
                 ("UnitPrice", "Unit price", 2, "right"), ("Amount", "Amount", 2, "right"))
@@ -421,7 +424,13 @@ def _how_read(field: Mapping[str, Any], label: str) -> str:
     page = f", page {field['page']}" if isinstance(field.get("page"), int) else ""
     confidence = field.get("confidence")
     pct = f" ({round(confidence * 100)}%)" if isinstance(confidence, int | float) else ""
-    return f"{label}: {words}{page}{pct}"
+    engine = field.get("engine")
+    by = f", {ENGINE_WORDS.get(engine, truncate(str(engine), 20))}" if engine and engine != method else ""
+    also = [f"{ENGINE_WORDS.get(a.get('engine'), a.get('engine'))} read {_short(a.get('text') or a.get('value'))}"
+            for a in field.get("alternatives") or [] if isinstance(a, Mapping)]
+    agreed = [ENGINE_WORDS.get(e, e) for e in field.get("agreed") or [] if e != engine]
+    extra = (f"; {'; '.join(also)}" if also else "") + (f"; {', '.join(agreed)} agreed" if agreed else "")
+    return f"{label}: {words}{page}{by}{pct}{extra}"
 
 
 def _details(invoice: Mapping[str, Any], limits: Limits) -> list[dict]:

@@ -61,13 +61,67 @@ def format_table(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def cmd_extract(args: argparse.Namespace) -> int:
-    from invoice_capture.extraction.engine import IsolatedExtractor
+class _Engines:
+    """What ``--engine`` names, as one ``read(path) -> contract JSON`` for extract and eval.
 
+    ``azure`` and ``chain`` read the service's settings (AZURE_DI_ENDPOINT, AZURE_DI_KEY, ...) and, for the chain,
+    the tenant's ``extraction`` section of the policy file (POLICY_FILE, else DATA_DIR/policy.yaml)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from invoice_capture.extraction.engine import IsolatedExtractor
+
+        self.engine = getattr(args, "engine", "local")
+        self.einvoice = not args.no_einvoice
+        self.local = IsolatedExtractor(timeout_s=args.timeout)
+        self.tenant = getattr(args, "tenant", None) or ""
+        self.azure: Any = None
+        self.chain: Any = None
+        if self.engine in ("azure", "chain"):
+            from invoice_capture.config import Settings
+            from invoice_capture.extraction.service_chain import azure_engine
+
+            settings = Settings()
+            self.tenant = self.tenant or settings.default_tenant
+            self.azure = azure_engine(settings)
+            if self.azure is None and self.engine == "azure":
+                raise SystemExit("invoice-capture: --engine azure needs AZURE_DI_ENDPOINT (and AZURE_DI_KEY, or an "
+                                 "Azure identity) in the environment or .env")
+            if self.engine == "chain":
+                from invoice_capture.extraction.chain import ChainExtractor
+                from invoice_capture.extraction.policy_file import PolicyChains
+                from invoice_capture.extraction.vendor_rules import text_layer_pages
+
+                async def words(path: Path) -> list[Any]:
+                    return text_layer_pages(path)
+
+                self.chain = ChainExtractor(self, self.azure, config_for=PolicyChains(settings.policy_path),
+                                            words_for=words)
+
+    async def extract(self, path: Path, name: str) -> dict[str, Any]:
+        """The local engine, as the chain calls it (in a thread: the worker's pipe blocks)."""
+        import asyncio
+
+        return await asyncio.to_thread(self.local.extract, str(path), einvoice=self.einvoice, name=name)
+
+    def read(self, path: str) -> dict[str, Any]:
+        import asyncio
+
+        if self.engine == "azure":
+            return asyncio.run(self.azure.analyze(path, path, tenant_id=self.tenant))
+        if self.engine == "chain":
+            return asyncio.run(self.chain.extract(Path(path), path, tenant_id=self.tenant))
+        return self.local.extract(path, einvoice=self.einvoice)
+
+    def close(self) -> None:
+        self.local.close()
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
     status = 0
-    with IsolatedExtractor(timeout_s=args.timeout) as ex:
+    engines = _Engines(args)
+    try:
         for path in args.files:
-            out = ex.extract(path, einvoice=not args.no_einvoice)
+            out = engines.read(path)
             if "error" in out:
                 status = EXIT_UNREADABLE
             if args.json:
@@ -77,19 +131,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
             else:
                 sys.stdout.write(format_table(out) + "\n\n")
             sys.stdout.flush()
+    finally:
+        engines.close()
     return status
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from invoice_capture.extraction.engine import IsolatedExtractor
     from invoice_capture.extraction.evaluate import evaluate, format_report
 
     labels = Path(args.labels)
     if not labels.is_file():
         sys.stderr.write(f"no labels file at {labels}\n")
         return EXIT_UNREADABLE
-    with IsolatedExtractor(timeout_s=args.timeout) as ex:
-        rep = evaluate(labels, lambda p: ex.extract(p, einvoice=not args.no_einvoice), only=args.only or None)
+    engines = _Engines(args)
+    try:
+        rep = evaluate(labels, engines.read, only=args.only or None)
+    finally:
+        engines.close()
     if args.json:
         sys.stdout.write(json.dumps(rep.to_json(), ensure_ascii=False) + "\n")
     else:
@@ -309,7 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("files", nargs="+", help="PDF, image (PNG/JPEG/TIFF...) or e-invoice XML files")
     ex.add_argument("--json", action="store_true", help="one JSON object per line, per file")
     ex.add_argument("--no-einvoice", action="store_true", help="ignore embedded/structured e-invoice XML")
-    ex.add_argument("--engine", choices=["local"], default="local", help="extraction engine (default: local)")
+    ex.add_argument("--engine", choices=["local", "azure", "chain"], default="local",
+                    help="local (default), azure (Azure Document Intelligence), or chain (the tenant's chain)")
+    ex.add_argument("--tenant", help="--engine chain/azure: tenant whose chain and rate limit apply")
     ex.add_argument("--content", action="store_true", help="include the full text ('content') in --json output")
     ex.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
     ex.set_defaults(func=cmd_extract)
@@ -321,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--only", action="append", help="score only this file (repeatable)")
     ev.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per file (default 120)")
     ev.add_argument("--misses", action="store_true", help="list every miss")
+    ev.add_argument("--engine", choices=["local", "azure", "chain"], default="local", help="engine to measure")
+    ev.add_argument("--tenant", help="--engine chain/azure: tenant whose chain applies")
     ev.set_defaults(func=cmd_eval)
 
     mf = sub.add_parser("manifest", help="build the Teams app package (manifest.json + icons, zipped)")

@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     def policy_path(self) -> Path:
         return Path(self.policy_file) if self.policy_file else self.data_dir / "policy.yaml"
 
+    # --- Azure Document Intelligence (second extraction engine; off while AZURE_DI_ENDPOINT is empty)
+    azure_di_endpoint: str = Field("", validation_alias=AliasChoices("AZURE_DI_ENDPOINT", "azure_di_endpoint"))
+    #: Empty: authenticate with azure-identity (managed identity, workload identity, az login...).
+    azure_di_key: str = Field("", validation_alias=AliasChoices("AZURE_DI_KEY", "azure_di_key"))
+    azure_di_model: str = Field("prebuilt-invoice", validation_alias=AliasChoices("AZURE_DI_MODEL", "azure_di_model"))
+    #: Pages sent per document (Azure bills per page): the rest of a longer file is not analysed.
+    azure_di_max_pages: int = Field(20, validation_alias=AliasChoices("AZURE_DI_MAX_PAGES", "azure_di_max_pages"))
+    azure_di_timeout_s: float = Field(120.0, validation_alias=AliasChoices("AZURE_DI_TIMEOUT", "azure_di_timeout_s"))
+    #: Client-side limits per tenant, below the S0 tier's 15 analyze calls per second.
+    azure_di_calls_per_second: int = Field(15, validation_alias=AliasChoices("AZURE_DI_CALLS_PER_SECOND",
+                                                                             "azure_di_calls_per_second"))
+    azure_di_calls_per_minute: int = Field(360, validation_alias=AliasChoices("AZURE_DI_CALLS_PER_MINUTE",
+                                                                              "azure_di_calls_per_minute"))
+
     @property
     def auth_enabled(self) -> bool:
         return bool(self.app_id)

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import case, distinct, func, null, select
 
+from invoice_capture.extraction.usage import engine_usage
 from invoice_capture.review.checks import normalise_number
 from invoice_capture.review.vendors import normalize_name
 from invoice_capture.review.view import summary_row
@@ -65,7 +66,8 @@ async def status(db: Database, tenant_id: str) -> dict[str, Any]:
     return {"counts": counts, "total": sum(counts.values()),
             "oldest_waiting": None if first is None else {
                 "id": first.id, "invoice_number": first.invoice_number or first.filename,
-                "vendor": first.vendor_name, "since": first.received_at.isoformat(), "state": first.state}}
+                "vendor": first.vendor_name, "since": first.received_at.isoformat(), "state": first.state},
+            "extraction": await engine_usage(db, tenant_id)}
 
 
 async def pending(db: Database, tenant_id: str, vendor: str | None = None, limit: int = 15) -> tuple[list[dict], int]:

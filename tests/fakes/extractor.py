@@ -61,7 +61,7 @@ class FakeExtractor:
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
 
-    async def extract(self, path: Path, name: str) -> dict[str, Any]:
+    async def extract(self, path: Path, name: str, *, tenant_id: str = "") -> dict[str, Any]:
         assert Path(path).is_file(), "the service must hand over the stored original"
         self.calls.append(name)
         queue = self.results.get(name)

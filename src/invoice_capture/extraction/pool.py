@@ -30,8 +30,9 @@ class ExtractorPool:
         finally:
             self._free.put_nowait(ex)
 
-    async def extract(self, path: Path, name: str) -> dict[str, Any]:
-        """The extraction contract's JSON for one file (a result or ``{"file", "error"}``)."""
+    async def extract(self, path: Path, name: str, *, tenant_id: str = "") -> dict[str, Any]:
+        """The extraction contract's JSON for one file (a result or ``{"file", "error"}``); the local engine
+        reads every tenant's files alike (``tenant_id`` is for the chain's interface)."""
         return await asyncio.to_thread(self._extract, str(path), name)
 
     def warm_up(self) -> None:

@@ -285,6 +285,15 @@ class PolicyBook:
             policy = self._cache[tenant_id] = parse(self._loaded.raw, tenant_id)
         return policy
 
+    def extraction_for(self, tenant_id: str) -> dict[str, Any]:
+        """The tenant's ``extraction`` section (the chain's configuration, extraction/policy_file.py)."""
+        return dict(self.for_tenant(tenant_id).extraction)
+
+    def tenants(self) -> list[str]:
+        """Tenants the file names under ``tenants:``."""
+        self._refresh()
+        return [str(t) for t in (self._loaded.raw.get("tenants") or {})]
+
     def error(self) -> str:
         """Why the file's latest version is not in force ('' when it is)."""
         self._refresh()

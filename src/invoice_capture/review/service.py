@@ -237,7 +237,7 @@ class ReviewService:
                 return
             tenant_id, sha, name, version = inv.tenant_id, inv.content_sha256, inv.filename, inv.version + 1
         try:
-            result = await self.extractor.extract(self.blobs.local_path(sha), name)
+            result = await self.extractor.extract(self.blobs.local_path(sha), name, tenant_id=tenant_id)
         except FileNotFoundError:
             result = {"file": name, "error": {"code": "original_missing",
                                               "message": "The original file is missing from storage."}}
@@ -293,9 +293,11 @@ class ReviewService:
         summary = {k: v.get("value") for k, v in values["fields"].items()
                    if k in ("VendorName", "InvoiceId", "InvoiceTotal", "CurrencyCode")}
         state = values["state"]
+        changes: dict[str, Any] = {"state": ["extracting", "needs_review"], "fields": [None, summary]}
+        if provenance := {k: v["engine"] for k, v in values["fields"].items() if v.get("engine")}:
+            changes["provenance"] = [None, provenance]  # which engine read each field
         await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="extracted", actor_id="system",
-                           actor_name=SYSTEM.name, changes={"state": ["extracting", "needs_review"],
-                                                            "fields": [None, summary]})
+                           actor_name=SYSTEM.name, changes=changes)
         await chain.append(s, tenant_id=inv.tenant_id, invoice_id=inv.id, action="gated", actor_id="system",
                            actor_name=SYSTEM.name, changes={
                                "level": [None, values["gate_level"]], "reasons": [None, values["gate_reasons"]],

@@ -218,3 +218,20 @@ class ConversationRef(Base):
     user_external_id: Mapped[str] = mapped_column(String(128), default="", index=True)
     reference: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EngineCallRecord(Base):
+    """One call of one extraction engine (issue 6): the status summary's cost (pages) and speed per engine."""
+
+    __tablename__ = "engine_calls"
+    __table_args__ = (Index("ix_engine_calls_tenant_at", "tenant_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    file: Mapped[str] = mapped_column(String(300), default="")
+    engine: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str] = mapped_column(String(100), default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(40), default="ok")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -22,7 +22,7 @@ from botbuilder.schema import (
 )
 
 from bot import commands, files
-from bot.render import card_activity, review_card_for
+from bot.render import CardContext, card_activity, review_card_for
 from cards import help as help_cards
 from cards import policy as policy_cards
 from cards import problems, progress, review
@@ -132,7 +132,7 @@ class InvoiceBot(ActivityHandler):
         sent = await ctx.send_activity(card_activity(progress.reading_card(f.name)))
         ref = TurnContext.get_conversation_reference(ctx.activity)
         card_ref = {"conversation_id": ref.conversation.id, "activity_id": sent.id if sent else "",
-                    "reference": ref.serialize(), "kind": "review"}
+                    "reference": ref.serialize(), "kind": "review", "viewer_id": actor.id}
         self._spawn(self._fetch_and_receive(tenant, actor, f, card_ref))
 
     async def _fetch_and_receive(self, tenant: str, actor: Actor, f: files.IncomingFile,
@@ -162,12 +162,13 @@ class InvoiceBot(ActivityHandler):
                                      what_to_do="The original is kept. Fix the file and send it again, or press "
                                                 "Retry.", invoice_id=view["id"], version=view["version"])
 
-    async def card_for(self, view: dict[str, Any], viewer: Actor, notice: str | None = None) -> dict[str, Any]:
+    async def card_for(self, view: dict[str, Any], viewer: Actor, notice: str | None = None,
+                       context: CardContext | None = None) -> dict[str, Any]:
         if view["state"] == "failed":
             return self.problem_for(view)
         if view["state"] in ("received", "extracting"):
             return progress.reading_card(view["filename"], pages=view.get("pages"))
-        return await review_card_for(self.service, view, viewer, notice)
+        return await review_card_for(self.service, view, viewer, notice, context)
 
     async def replace_card(self, card_ref: dict[str, Any], card: dict[str, Any]) -> None:
         """Replace a posted card in place, from outside the turn that posted it."""

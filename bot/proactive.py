@@ -13,9 +13,9 @@ import logging
 from typing import Any
 
 from bot.handler import InvoiceBot
+from bot.render import CardContext, card_context
 from cards import problems
 from invoice_capture.review.service import Change
-from invoice_capture.review.workflow import Actor
 
 log = logging.getLogger(__name__)
 
@@ -31,31 +31,36 @@ class CardKeeper:
         if change.verb == "remind":
             await self._remind(view, change.extra)
             return
+        context = await card_context(self.bot.service, view)  # shared by every viewer's card
         cards: dict[str, dict] = {}  # built once per viewer, only for viewers that have a card posted
         for ref in await self.bot.service.cards(view["id"]):
-            viewer = await self._viewer(view, ref)
-            if viewer.id not in cards:
-                cards[viewer.id] = await self.bot.card_for(view, viewer)
+            viewer_id = self._viewer_id(view, ref)
+            if viewer_id not in cards:
+                viewer = await self.bot.service.known_actor(view["tenant_id"], viewer_id, view.get("uploaded_by") or "")
+                cards[viewer_id] = await self.bot.card_for(view, viewer, context=context)
             try:
-                await self.bot.replace_card(ref, cards[viewer.id])
+                await self.bot.replace_card(ref, cards[viewer_id])
             except Exception:  # one chat that cannot be reached must not stop the others
                 log.exception("could not update the card in %s", ref.get("conversation_id"))
         if change.verb == "escalate" and view.get("escalated_to"):
             await self._tell_approver(view, change.actor.name)
 
-    async def _viewer(self, view: dict, ref: dict) -> Actor:
-        """Who a posted card is for: recorded with the card, else the approver (1:1) or the uploader (chat)."""
-        viewer_id = ref.get("viewer_id") or ((view.get("escalated_to") or {}).get("id") if ref.get("kind") ==
-                                             "approver" else view.get("uploaded_by_id"))
-        return await self.bot.service.known_actor(view["tenant_id"], viewer_id or "", view.get("uploaded_by") or "")
+    @staticmethod
+    def _viewer_id(view: dict, ref: dict) -> str:
+        """Who a posted card is for: recorded with the card (cards posted before that was recorded: the approver in
+        their 1:1, else the uploader)."""
+        return str(ref.get("viewer_id") or ((view.get("escalated_to") or {}).get("id") if ref.get("kind") ==
+                                            "approver" else view.get("uploaded_by_id")) or "")
 
-    async def _post_to(self, view: dict, person: dict[str, str], notice: str, kind: str) -> bool:
+    async def _post_to(self, view: dict, person: dict[str, str], notice: str, kind: str,
+                       context: CardContext | None = None) -> bool:
         """Post the invoice's card into ``person``'s 1:1 chat and remember it; False when they never opened one."""
         reference = await self.bot.service.personal_conversation(view["tenant_id"], person["id"])
         if reference is None:
             return False
         viewer = await self.bot.service.known_actor(view["tenant_id"], person["id"], person.get("name", ""))
-        activity_id = await self.bot.send_card(reference, await self.bot.card_for(view, viewer, notice=notice))
+        card = await self.bot.card_for(view, viewer, notice=notice, context=context)
+        activity_id = await self.bot.send_card(reference, card)
         await self.bot.service.record_card(view["id"], {
             "conversation_id": reference.get("conversation", {}).get("id", ""), "activity_id": activity_id,
             "reference": reference, "kind": kind, "viewer_id": person["id"]})
@@ -76,12 +81,14 @@ class CardKeeper:
         hours = extra.get("waited_hours", 0)
         approver = (view.get("escalated_to") or {}).get("name") or "the approver"
         unreachable = []
+        context = await card_context(self.bot.service, view)
         for person in extra.get("to") or []:
             if extra.get("step") == 1:
                 notice = f"Reminder: this invoice has waited {hours} hours for your decision."
             else:
                 notice = f"Reminder: this invoice has waited {hours} hours for {approver}. Please follow up."
-            if not await self._post_to(view, person, notice, "approver" if extra.get("step") == 1 else "manager"):
+            kind = "approver" if extra.get("step") == 1 else "manager"
+            if not await self._post_to(view, person, notice, kind, context):
                 unreachable.append(person.get("name") or person.get("id"))
         if unreachable or not extra.get("to"):
             who = ", ".join(unreachable) or "a manager (none is set up)"

@@ -7,6 +7,7 @@ card is shown to several people Teams asks the bot once per viewer and each sees
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory
@@ -25,13 +26,27 @@ def card_activity(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(attachment(card))
 
 
-async def review_card_for(service: ReviewService, view: dict[str, Any], viewer: Actor,
-                          notice: str | None = None) -> dict[str, Any]:
-    """The card ``viewer`` should see: the buttons are exactly what the server would accept from them."""
+@dataclass(frozen=True)
+class CardContext:
+    """What every viewer's card of one invoice shares: the tenant's approvers and who Teams refreshes it for."""
+
+    approvers: list[dict[str, str]]
+    refresh_user_ids: list[str]
+
+
+async def card_context(service: ReviewService, view: dict[str, Any]) -> CardContext:
     approvers = await service.approvers(view["tenant_id"])
     people = [x for x in (view.get("uploaded_by_id"), (view.get("escalated_to") or {}).get("id")) if x]
     refresh = list(dict.fromkeys(await service.channel_user_ids(view["tenant_id"], people)
                                  + [a["channel_user_id"] for a in approvers if a["channel_user_id"]]))
-    allowed = await service.permissions(view, viewer, approvers)
-    return review.review_card(view, role=viewer.role, notice=notice, refresh_user_ids=refresh or None,
-                              allowed=allowed)
+    return CardContext(approvers, refresh)
+
+
+async def review_card_for(service: ReviewService, view: dict[str, Any], viewer: Actor,
+                          notice: str | None = None, context: CardContext | None = None) -> dict[str, Any]:
+    """The card ``viewer`` should see: the buttons are exactly what the server would accept from them.
+    ``context``: read once when the same invoice's card is built for several viewers."""
+    context = context or await card_context(service, view)
+    allowed = await service.permissions(view, viewer, context.approvers)
+    return review.review_card(view, role=viewer.role, notice=notice,
+                              refresh_user_ids=context.refresh_user_ids or None, allowed=allowed)

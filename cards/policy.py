@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cards.common import CARD_BUDGET, attention, card, card_size, text
+from cards.common import CARD_BUDGET, attention, card, card_size, fact_row, paragraphs, text
+from invoice_capture.review.policy import money as policy_money
 
 YAML_BUDGET = 12_000
 """Characters of the YAML shown; a long file is cut (the summary above it stays complete)."""
@@ -20,15 +21,12 @@ def policy_card(summary: list[tuple[str, str]], yaml_text: str, *, source: str, 
     if error:
         body.append(attention(f"The policy file's latest version is not in force (the previous one is): {error}",
                               limit=600))
-    body.extend({"type": "ColumnSet", "spacing": "small", "columns": [  # a FactSet would cut values at 100 chars
-        {"type": "Column", "width": 1, "items": [text(topic, weight="bolder", limit=60)]},
-        {"type": "Column", "width": 3, "items": [text(sentence, limit=500)]},
-    ]} for topic, sentence in summary)
+    body.extend(fact_row(topic, sentence, limit=500) for topic, sentence in summary)  # a FactSet cuts at 100
     shown = yaml_text if len(yaml_text) <= YAML_BUDGET else yaml_text[:YAML_BUDGET] + "\n…"
     body.append({"type": "ActionSet", "actions": [
         {"type": "Action.ToggleVisibility", "title": "Show the file", "targetElements": ["policy-yaml"]}]})
     body.append({"type": "Container", "id": "policy-yaml", "isVisible": False, "items": [
-        text(shown, monospace=True, size="small", limit=YAML_BUDGET + 2)]})
+        *paragraphs(shown, limit=300, max_paragraphs=400, monospace=True, size="small", spacing="none")]})
     built = card(body, fallback_text="Approval policy")
     if card_size(built) > CARD_BUDGET:  # a huge file: the plain-words summary is what matters
         built = card(body[:-2], fallback_text="Approval policy")
@@ -40,7 +38,7 @@ def summary_lines(p: Mapping[str, Any]) -> list[tuple[str, str]]:
     cur = p["base_currency"]
 
     def money(x: float | None) -> str:
-        return "no limit" if x is None else f"{x:,.0f} {cur}"
+        return policy_money(x, cur)
 
     auto = p["auto_approve"]
     if auto["enabled"]:

@@ -26,7 +26,8 @@ from cards.common import (
     text,
     truncate,
 )
-from invoice_capture.review.workflow import Actor, buttons_for
+from invoice_capture.extraction.normalize.ids import group_iban
+from invoice_capture.review.workflow import APPROVER_ROLES, buttons_for
 
 KEY_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("VendorName", "Vendor", "text"),
@@ -46,10 +47,6 @@ KEY_FIELDS: tuple[tuple[str, str, str], ...] = (
 
 BANK_PARTS = (("IBAN", "IBAN"), ("SWIFT", "SWIFT / BIC"))
 
-DECIDERS = frozenset({"clerk", "approver", "manager", "admin"})
-"""Roles that decide an invoice in needs_review."""
-ESCALATION_DECIDERS = frozenset({"approver", "admin"})
-"""Roles that decide an escalated invoice; a clerk or manager waits for the approver."""
 
 MAX_INPUT = 500
 """Characters prefilled into or accepted by one edit input; no real invoice field is longer."""
@@ -176,7 +173,7 @@ def state_badge(invoice: Mapping[str, Any]) -> tuple[str, str | None]:
 def _review(invoice: Mapping[str, Any], role: str, approvers: list[dict], notice: str | None,
             refresh_user_ids: list[str] | None, limits: Limits, allowed: Mapping[str, Any] | None) -> dict:
     body = _head(invoice, notice, limits)
-    if invoice.get("state") == "escalated" and role not in ESCALATION_DECIDERS:
+    if invoice.get("state") == "escalated" and role not in APPROVER_ROLES:
         to = (invoice.get("escalated_to") or {}).get("name")
         body.append(text(f"Waiting for {truncate(to, 60)}" if to else "Waiting for an approver", color="accent",
                          weight="bolder"))
@@ -308,11 +305,6 @@ def _bank(fields: Mapping[str, Any]) -> dict:
     return {}
 
 
-def _group_iban(iban: Any) -> str:
-    compact = "".join(str(iban).split())
-    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
-
-
 def _display(kind: str, field: Mapping[str, Any] | None, currency: str | None, limit: int) -> str:
     if not field:
         return "—"
@@ -341,7 +333,7 @@ def _field_grid(invoice: Mapping[str, Any], limits: Limits) -> dict:
     for part, label in BANK_PARTS:
         value = bank.get(part)
         marker, color = confidence_marker(details if value else None)
-        shown = truncate(_group_iban(value) if part == "IBAN" else value, min(limits.value, 60)) if value else "—"
+        shown = truncate(group_iban(str(value)) if part == "IBAN" else value, min(limits.value, 60)) if value else "—"
         if part == "IBAN" and value and more:
             shown += f" (+{more} more account{'s' if more > 1 else ''})"
         rows.append(fact_row(label, shown, marker=marker, marker_color=color, row_id=f"row.{part}"))
@@ -539,7 +531,7 @@ def _reject(invoice: Mapping[str, Any]) -> dict:
 
 def _actions(invoice: Mapping[str, Any], role: str, approvers: list[dict], limits: Limits) -> list[dict]:
     """Buttons by role alone (no policy known): the workflow's own rules, so card and server cannot disagree."""
-    verbs = buttons_for(str(invoice.get("state") or ""), Actor("", "", role))
+    verbs = buttons_for(str(invoice.get("state") or ""), role)
     return _allowed_actions(invoice, {"verbs": verbs, "escalate_to": approvers}, limits)
 
 

@@ -18,6 +18,7 @@ from invoice_capture.extraction.usage import engine_usage
 from invoice_capture.review.checks import normalise_number
 from invoice_capture.review.vendors import normalize_name
 from invoice_capture.review.view import summary_row
+from invoice_capture.review.workflow import WAITING
 from invoice_capture.store import repository as repo
 from invoice_capture.store.db import Database
 from invoice_capture.store.models import AuditEvent, Invoice, utcnow
@@ -27,7 +28,6 @@ PERIODS = ("today", "this week", "this month")
 TOP = 10
 """Vendors and people listed in a summary (the busiest); the card shows fewer, the count of all is given too."""
 
-WAITING = ("needs_review", "escalated")
 ANALYSED_ACTIONS = ("gated", "auto_approved", "reopened", "edited", "approved", "rejected", "escalated", "failed")
 """Audit actions the summary reads row by row. "received" is read from the invoices (its actor is the uploader),
 "extracted" is only counted (in SQL); reminders, retries and exports change no figure. Leaving the two most

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from invoice_capture.audit.chain import canonical
+from invoice_capture.audit.chain import canonical, event_body
 from invoice_capture.audit.verify import BATCH, GUARD_TRIGGERS, TenantChain, VerifyResult, stream_events, verify
 from invoice_capture.store.models import AuditEvent
 
@@ -48,7 +48,8 @@ UUID_NS = uuid.uuid5(uuid.NAMESPACE_URL, "urn:invoice-capture:oscal:assessment-r
 ASSESSMENT_PLAN = "invoice-capture-audit-log-assessment-plan.json"
 CSV_COLUMNS = ("id", "tenant_id", "seq", "at", "actor_id", "actor_name", "action", "invoice_id", "reason", "changes",
                "prev_hash", "hash")
-#: Actions that are a person's decision on an invoice (auto-approvals are ``extracted`` events by ``system``).
+#: Actions that are a person's decision on an invoice (auto-approvals are ``auto_approved`` events by ``system``,
+#: filed with the processing).
 DECISIONS = frozenset({"approved", "rejected", "escalated", "reopened"})
 CONTROLS = {
     "au-2": "Event Logging",
@@ -86,19 +87,13 @@ class ExportSummary:
     verification: VerifyResult | None = None
 
 
-def iso(at: dt.datetime) -> str:
-    """The timestamp form the chain hashes (see chain.event_body), so exported events can be re-hashed as is."""
-    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
 def oscal_time(at: dt.datetime, timespec: str = "seconds") -> str:
     return at.astimezone(dt.UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def event_record(ev: AuditEvent) -> dict[str, Any]:
-    return {"id": ev.id, "tenant_id": ev.tenant_id, "seq": ev.seq, "at": iso(ev.at), "actor_id": ev.actor_id,
-            "actor_name": ev.actor_name, "action": ev.action, "invoice_id": ev.invoice_id, "reason": ev.reason,
-            "changes": ev.changes, "prev_hash": ev.prev_hash, "hash": ev.hash}
+    """Exactly what the chain hashed (chain.event_body), with the row id and the hash: re-hashable as is."""
+    return {"id": ev.id, **event_body(ev), "hash": ev.hash}
 
 
 async def iter_events(session: AsyncSession, period: Period, tenant_id: str | None = None, *,

@@ -285,7 +285,9 @@ class ChainExtractor:
             else:  # vendor rules read the merged result's text (and words, for page regions)
                 if not results or not cfg.rules:
                     continue
-                words = await self.words_for(path) if self.words_for and any(r.region for r in cfg.rules) else []
+                vendor = str(((current.get("fields") or {}).get("VendorName") or {}).get("value") or "")
+                wanted = self.words_for and any(r.region and vendor_matches(r.vendor, vendor) for r in cfg.rules)
+                words = await self.words_for(path) if wanted else []  # the text layer only for a region rule here
                 added = apply_rules(current, cfg.rules, words)
                 if added:
                     results.append(("vendor_rules", {"fields": added}))

@@ -1,14 +1,14 @@
 """The tenant policy file's ``extraction:`` section, per tenant, as the chain's configuration.
 
 The policy file (review/policy.py ``PolicyBook``) merges a tenant's overrides into the defaults key by key, so a
-tenant can change its chain (or one ``azure`` setting) without repeating the vendor rules. Every tenant's section is
-parsed when the service starts, so a typo stops it with the tenant and entry named, not the first invoice.
+tenant can change its chain (or one ``azure`` setting) without repeating the vendor rules, and checks the section
+with the rest of the policy: a typo stops the start, and a broken edit later keeps the last good policy in force.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from invoice_capture.extraction.chain import ChainConfig, chain_config
 
@@ -16,9 +16,7 @@ from invoice_capture.extraction.chain import ChainConfig, chain_config
 class Book(Protocol):
     """What is needed of review/policy.py's PolicyBook (extraction does not depend on the review package)."""
 
-    def extraction_for(self, tenant_id: str) -> dict: ...
-
-    def tenants(self) -> list[str]: ...
+    def for_tenant(self, tenant_id: str) -> Any: ...
 
 
 class PolicyChains:
@@ -30,15 +28,12 @@ class PolicyChains:
 
             book = PolicyBook.load(book)
         self.book = book
-        for tenant in ["", *book.tenants()]:
-            self._parse(tenant)
-
-    def _parse(self, tenant_id: str) -> ChainConfig:
-        try:
-            return chain_config(self.book.extraction_for(tenant_id))
-        except ValueError as exc:
-            where = f"tenant {tenant_id}" if tenant_id else "defaults"
-            raise ValueError(f"policy file, extraction section ({where}): {exc}") from exc
+        #: tenant -> (the policy it was read from, its chain): the book hands out a new policy when the file changes
+        self._parsed: dict[str, tuple[Any, ChainConfig]] = {}
 
     def __call__(self, tenant_id: str) -> ChainConfig:
-        return self._parse(tenant_id)
+        policy = self.book.for_tenant(tenant_id)
+        known = self._parsed.get(tenant_id)
+        if known is None or known[0] is not policy:
+            known = self._parsed[tenant_id] = (policy, chain_config(policy.extraction))
+        return known[1]

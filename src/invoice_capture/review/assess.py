@@ -101,7 +101,7 @@ def _match_dict(match: vendors.VendorMatch | None) -> dict[str, Any]:
         return {}
     return {"vendor_id": match.vendor_id, "name": match.name, "by": match.by, "score": match.score,
             "ambiguous": match.ambiguous, "conflict": match.conflict, "note": match.note,
-            "default_approver": match.vendor.default_approver, "iban": match.vendor.iban}
+            "default_approver": match.vendor.default_approver}
 
 
 async def _same_vendor(s: AsyncSession, inv: Invoice, values: dict[str, Any]) -> list[Any]:

@@ -22,6 +22,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from invoice_capture.extraction.chain import chain_config
+
 log = logging.getLogger(__name__)
 
 Level = Literal["L0", "L1", "L2", "L3"]
@@ -114,6 +116,14 @@ class Policy(_Strict):
     def _upper(cls, v: str) -> str:
         return v.strip().upper()
 
+    @field_validator("extraction")
+    @classmethod
+    def _chain(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """Checked here, with the rest of the policy, so a broken edit keeps the last good policy in force
+        instead of failing every invoice's extraction."""
+        chain_config(v)
+        return v
+
     @field_validator("exchange_rates")
     @classmethod
     def _rates(cls, v: dict[str, float]) -> dict[str, float]:
@@ -133,8 +143,7 @@ class Policy(_Strict):
 
     def money(self, amount: float) -> str:
         """A threshold in words: "5,000 EUR"."""
-        whole = float(amount).is_integer()
-        return f"{amount:,.0f} {self.base_currency}" if whole else f"{amount:,.2f} {self.base_currency}"
+        return money(amount, self.base_currency)
 
     # ------------------------------------------------------------------------------------------ people
 
@@ -157,6 +166,13 @@ class Policy(_Strict):
                 if band.up_to is None or amount_base <= band.up_to:
                     return band
         return bands[-1] if bands else Band()
+
+
+def money(amount: float | None, currency: str) -> str:
+    """A threshold or limit in words: "5,000 EUR", "99.50 EUR", "no limit"."""
+    if amount is None:
+        return "no limit"
+    return f"{amount:,.0f} {currency}" if float(amount).is_integer() else f"{amount:,.2f} {currency}"
 
 
 DEFAULT = Policy()
@@ -187,12 +203,18 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _validate_tenants(raw: dict[str, Any]) -> None:
+def _validate_tenants(raw: dict[str, Any], *, named: bool = False) -> None:
+    """Parse every tenant's policy; ``named``: say which tenant is broken (at start, where nothing else does)."""
     tenants = raw.get("tenants") or {}
     if not isinstance(tenants, dict):
         raise ValueError("'tenants' must map tenant ids to policy overrides")
     for tenant in tenants:
-        parse(raw, str(tenant))
+        try:
+            parse(raw, str(tenant))
+        except (ValidationError, ValueError) as exc:
+            if not named:
+                raise
+            raise ValueError(f"tenant {tenant}: {describe_error(exc)}") from exc
 
 
 def to_yaml(policy: Policy) -> str:
@@ -242,7 +264,7 @@ class PolicyBook:
         if path is not None and path.exists():
             raw, mtime = cls._read(path)
             parse(raw)  # validate defaults now
-            _validate_tenants(raw)
+            _validate_tenants(raw, named=True)
             book._loaded = Loaded(raw, mtime)
         return book
 
@@ -284,15 +306,6 @@ class PolicyBook:
         if policy is None:
             policy = self._cache[tenant_id] = parse(self._loaded.raw, tenant_id)
         return policy
-
-    def extraction_for(self, tenant_id: str) -> dict[str, Any]:
-        """The tenant's ``extraction`` section (the chain's configuration, extraction/policy_file.py)."""
-        return dict(self.for_tenant(tenant_id).extraction)
-
-    def tenants(self) -> list[str]:
-        """Tenants the file names under ``tenants:``."""
-        self._refresh()
-        return [str(t) for t in (self._loaded.raw.get("tenants") or {})]
 
     def error(self) -> str:
         """Why the file's latest version is not in force ('' when it is)."""

@@ -273,7 +273,6 @@ class ReviewService:
     async def _extracted_values(self, s: Any, inv: Invoice, result: dict[str, Any]) -> dict[str, Any]:
         """The columns after extraction: fields (improved by what clerks taught about this vendor), the checks,
         the gate, and the state the gate allows (approved automatically, or waiting for a person)."""
-        fields = result.get("fields") or {}
         items = result.get("items") or []
         fields, learned_warnings = await self._recall(s, inv.tenant_id, result)
         found = await assess(s, self.policy(inv.tenant_id), inv, fields, items,

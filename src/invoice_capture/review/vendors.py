@@ -27,6 +27,7 @@ from rapidfuzz import fuzz
 from invoice_capture.extraction.normalize.currency import ISO_4217
 from invoice_capture.extraction.normalize.ids import (
     IBAN_LENGTHS,
+    group_iban,
     iban_valid,
     normalize_iban,
     normalize_vat_id,
@@ -213,11 +214,6 @@ def mask_iban(iban: str) -> str:
     if len(v) <= 8:
         return v
     return f"{v[:4]} … {v[-4:]}"
-
-
-def _group4(iban: str) -> str:
-    v = normalize_iban(iban)
-    return " ".join(v[i:i + 4] for i in range(0, len(v), 4))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -525,7 +521,7 @@ def validate_invoice_ids(fields: dict[str, Any]) -> list[str]:
     out: list[str] = []
     for iban in invoice_ibans(fields):
         if not iban_valid(iban):
-            out.append(f"The IBAN {_group4(iban)} on this invoice fails its checksum: a character was probably "
+            out.append(f"The IBAN {group_iban(iban)} on this invoice fails its checksum: a character was probably "
                        "misread or mistyped. Compare it with the document before paying.")
     for name, whose in (("VendorTaxId", "The vendor's VAT id"), ("CustomerTaxId", "The customer VAT id")):
         why = vat_problem(_text(_value(fields, name)), whose)

@@ -55,6 +55,12 @@ def normalize_iban(s: str) -> str:
     return _IBAN_STRIP_RE.sub("", s or "").upper()
 
 
+def group_iban(s: str) -> str:
+    """An IBAN in groups of four, as people read and type it ("DE89 3704 0044 ...")."""
+    compact = normalize_iban(s)
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+
+
 def _mod97(digits_and_letters: str) -> int:
     """ISO 7064 MOD 97-10 remainder with letters as 10..35, as used by IBAN and NL/BE VAT checks."""
     rem = 0

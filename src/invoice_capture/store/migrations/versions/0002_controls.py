@@ -30,6 +30,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index('ix_invoices_tenant_vendor_norm', ['tenant_id', 'vendor_norm'], unique=False)
         batch_op.create_index('ix_invoices_tenant_vendor_id', ['tenant_id', 'vendor_id'], unique=False)
+    _fill_vendor_norm()
     with op.batch_alter_table('vendors', schema=None) as batch_op:
         batch_op.create_unique_constraint('uq_vendors_tenant_name', ['tenant_id', 'name'])
     # summaries and exports read the audit trail by tenant and period
@@ -54,6 +55,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('vendor_memory_keys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vendor_memory_keys_memory_id'), ['memory_id'], unique=False)
+
+
+def _fill_vendor_norm() -> None:
+    """Invoices received before this migration get their normalised vendor name too, or the duplicate checks
+    (which find a vendor's earlier invoices by it) would never compare against them."""
+    from invoice_capture.review.vendors import normalize_name
+
+    invoices = sa.table('invoices', sa.column('id', sa.String), sa.column('vendor_name', sa.String),
+                        sa.column('vendor_norm', sa.String))
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(invoices.c.id, invoices.c.vendor_name).where(invoices.c.vendor_name != '')).all()
+    if rows:
+        bind.execute(invoices.update().where(invoices.c.id == sa.bindparam('row_id'))
+                     .values(vendor_norm=sa.bindparam('norm')),
+                     [{'row_id': i, 'norm': normalize_name(name)[:300]} for i, name in rows])
 
 
 def downgrade() -> None:

@@ -13,7 +13,7 @@ $(UV):
 	$(VENV)-tools/bin/pip install --quiet "uv==0.13.8"
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PY) --link-mode copy
+	$(UV) sync --frozen --extra dev --extra graph --python $(PY) --link-mode copy
 	touch $@
 
 setup: $(VENV)/.synced

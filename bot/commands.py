@@ -1,5 +1,5 @@
 """Text commands managers type: help, status, pending [vendor], summary [period], show <invoice number>,
-admin policy.
+admin policy, admin sources.
 
 Case-insensitive; an @mention of the bot, HTML from the Teams editor, typographic apostrophes and punctuation
 around the words are ignored, and a few natural forms are understood ("what's pending for Contoso?", "summary for
@@ -22,12 +22,13 @@ COMMANDS: tuple[tuple[str, str], ...] = (
                                                  "median time to decision."),
     ("show <invoice number>", "The card of one invoice."),
     ("admin policy", "The approval policy in force (admins and managers)."),
+    ("admin sources", "The SharePoint folders and mailboxes I watch, and this conversation's id (admins)."),
 )
 
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # help | status | pending | summary | show | policy | unknown
+    name: str  # help | status | pending | summary | show | policy | sources | unknown
     arg: str = ""
 
 
@@ -51,6 +52,8 @@ def parse(text: str) -> Command:
         return Command("status")
     if (word == "admin" and rest.casefold() in ("policy", "policies")) or s.casefold() == "policy":
         return Command("policy")
+    if (word == "admin" and rest.casefold() in ("sources", "source")) or s.casefold() == "sources":
+        return Command("sources")
     if word == "pending":
         return Command("pending", re.sub(r"^(?:for|from|of)\s+", "", rest, flags=re.IGNORECASE).strip())
     if word == "summary":

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 import mimetypes
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import aiohttp
 from botbuilder.schema import Activity
@@ -32,6 +33,7 @@ class IncomingFile:
     name: str
     url: str
     needs_token: bool  # inline images on the attachment service need the bot's bearer token
+    via_graph: bool = False  # a file shared in a channel or group chat: fetched through Microsoft Graph
 
 
 class DownloadError(Exception):
@@ -50,6 +52,39 @@ def incoming_files(activity: Activity) -> list[IncomingFile]:
             name = att.name or f"pasted-image-{n}{'.jpg' if ext == '.jpe' else ext}"
             out.append(IncomingFile(name, att.content_url, True))
     return out
+
+
+_HREF = re.compile(r"""href=["'](https://[^"'<>\s]+)["']""", re.IGNORECASE)
+
+
+def shared_files(activity: Activity) -> list[IncomingFile]:
+    """Files shared in a channel or group chat: Teams gives the bot only their SharePoint/OneDrive link (a
+    ``reference`` attachment's contentUrl, or a link inside the message's HTML), which Graph can open."""
+    out: list[IncomingFile] = []
+    seen: set[str] = set()
+    for n, att in enumerate(activity.attachments or [], start=1):
+        ctype = (att.content_type or "").lower()
+        urls: list[str] = []
+        if ctype == FILE_DOWNLOAD_INFO:
+            continue
+        if att.content_url and _is_sharepoint(att.content_url):
+            urls.append(att.content_url)
+        elif ctype == "text/html":
+            urls.extend(u for u in _HREF.findall(str(att.content or "")) if _is_sharepoint(u))
+        for url in urls:
+            if url in seen:
+                continue
+            seen.add(url)
+            name = att.name or unquote(urlparse(url).path.rsplit("/", 1)[-1]) or f"shared-file-{n}"
+            out.append(IncomingFile(name, url, False, via_graph=True))
+    return out
+
+
+def _is_sharepoint(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return urlparse(url).scheme == "https" and (host.endswith(".sharepoint.com") or host.endswith(
+        ".sharepoint.us") or host.endswith(".sharepoint.cn") or host == "1drv.ms" or host.endswith(
+        "onedrive.live.com"))
 
 
 def unreachable_files(activity: Activity) -> list[str]:

@@ -27,6 +27,7 @@ from cards import help as help_cards
 from cards import policy as policy_cards
 from cards import problems, progress, review
 from cards import reports as report_cards
+from cards import sources as source_cards
 from invoice_capture import reports
 from invoice_capture.review.policy import to_yaml
 from invoice_capture.review.service import ReviewService
@@ -66,8 +67,11 @@ def message_response(text: str) -> InvokeResponse:
 class InvoiceBot(ActivityHandler):
     def __init__(self, service: ReviewService, *, app_id: str = "", default_tenant: str = "local",
                  http: aiohttp.ClientSession | None = None, token: files.TokenProvider | None = None,
-                 download_hosts: frozenset[str] = frozenset()) -> None:
+                 download_hosts: frozenset[str] = frozenset(), graph: Any = None) -> None:
         self.service = service
+        #: The Graph watcher (invoice_capture.ingest.graph.watch.GraphWatch) when Graph is configured: fetches
+        #: files shared in channels and group chats, and lists the tenant's sources.
+        self.graph = graph
         self.app_id = app_id
         self.default_tenant = default_tenant
         self._http = http
@@ -118,6 +122,11 @@ class InvoiceBot(ActivityHandler):
             for f in incoming:
                 await self._start_file(ctx, tenant, actor, f)
             return
+        shared = files.shared_files(act)
+        if shared and self.graph is not None:
+            for f in shared:
+                await self._start_file(ctx, tenant, actor, f)
+            return
         unreachable = files.unreachable_files(act)
         if unreachable:
             await ctx.send_activity(card_activity(problems.notice_card(
@@ -138,13 +147,18 @@ class InvoiceBot(ActivityHandler):
     async def _fetch_and_receive(self, tenant: str, actor: Actor, f: files.IncomingFile,
                                  card_ref: dict[str, Any]) -> None:
         try:
-            if self._http is None:
-                self._http = aiohttp.ClientSession()
-            data = await files.download(self._http, f, token=self._token, extra_hosts=self._download_hosts)
+            if f.via_graph:
+                data = await self._fetch_shared(tenant, f)
+            else:
+                if self._http is None:
+                    self._http = aiohttp.ClientSession()
+                data = await files.download(self._http, f, token=self._token, extra_hosts=self._download_hosts)
         except files.DownloadError as exc:
             await self.replace_card(card_ref, problems.problem_card(f.name, str(exc)))
             return
         source_ref = {"channel": "msteams", "conversation_id": card_ref["conversation_id"], "url": f.url[:500]}
+        if f.via_graph:
+            source_ref["web_url"] = f.url[:1000]
         received = await self.service.receive(tenant, actor, f.name, data, source="teams", source_ref=source_ref,
                                               card=card_ref)
         view = received.invoice
@@ -154,6 +168,23 @@ class InvoiceBot(ActivityHandler):
             await self.replace_card(card_ref, await review_card_for(self.service, view, actor, notice))
         elif view["state"] == "failed":
             await self.replace_card(card_ref, self.problem_for(view))
+
+    async def _fetch_shared(self, tenant: str, f: files.IncomingFile) -> bytes:
+        """A file shared in a channel or group chat, through Graph (the message carries only its SharePoint link)."""
+        from invoice_capture.ingest.graph.client import GraphError
+
+        try:
+            _name, data = await self.graph.fetch_shared(tenant, f.url)
+        except GraphError as exc:
+            if exc.gone:
+                raise files.DownloadError(f"{f.name}: the file is gone from SharePoint (deleted or moved). Share "
+                                          "it again.") from exc
+            if exc.credentials:
+                raise files.DownloadError(f"{f.name}: I am not allowed to read it (Microsoft Graph said "
+                                          f"{exc.status}). An admin must grant the app Files.Read.All.") from exc
+            raise files.DownloadError(f"{f.name}: SharePoint did not give me the file ({exc.message}). Try again "
+                                      "in a minute.") from exc
+        return data
 
     @staticmethod
     def problem_for(view: dict[str, Any]) -> dict[str, Any]:
@@ -216,9 +247,18 @@ class InvoiceBot(ActivityHandler):
                 card = await self.card_for(view, actor)
         elif cmd.name == "policy":
             card = self._policy_card(tenant, actor)
+        elif cmd.name == "sources":
+            card = await self._sources_card(ctx, tenant, actor)
         else:
             card = help_cards.help_card(list(commands.COMMANDS))
         await ctx.send_activity(card_activity(card))
+
+    async def _sources_card(self, ctx: TurnContext, tenant: str, actor: Actor) -> dict[str, Any]:
+        if actor.role != "admin":
+            return problems.notice_card("Only admins can see the invoice sources.", title="Not for your role")
+        here = ctx.activity.conversation.id if ctx.activity.conversation else ""
+        listed = await self.graph.sources(tenant) if self.graph is not None else []
+        return source_cards.sources_card(listed, conversation_id=here, graph_on=self.graph is not None)
 
     def _policy_card(self, tenant: str, actor: Actor) -> dict[str, Any]:
         if actor.role not in ("admin", "manager"):

@@ -19,6 +19,10 @@ from invoice_capture.review.service import Change
 
 log = logging.getLogger(__name__)
 
+#: Invoices from Graph sources: nobody dropped them into a chat, so their first card is posted into the source's
+#: conversation once the file is read (one card per invoice: a duplicate or re-notified file gets none).
+SOURCE_CHANNELS = ("sharepoint", "mailbox")
+
 
 class CardKeeper:
     def __init__(self, bot: InvoiceBot) -> None:
@@ -27,7 +31,10 @@ class CardKeeper:
     async def __call__(self, change: Change) -> None:
         view = change.invoice
         if change.verb == "received":
-            return  # the "Reading…" card is already up
+            return  # the "Reading…" card is already up (files from Graph sources get theirs when read)
+        if (view.get("source") in SOURCE_CHANNELS and change.verb in ("extracted", "failed")
+                and await self._post_for_source(view)):
+            return
         if change.verb == "remind":
             await self._remind(view, change.extra)
             return
@@ -65,6 +72,38 @@ class CardKeeper:
             "conversation_id": reference.get("conversation", {}).get("id", ""), "activity_id": activity_id,
             "reference": reference, "kind": kind, "viewer_id": person["id"]})
         return True
+
+    async def _post_for_source(self, view: dict) -> bool:
+        """Post a Graph-sourced invoice's first card into its source's conversation; False when it has one."""
+        if await self.bot.service.cards(view["id"]):
+            return False
+        ref = await self.bot.service.source_ref(view["id"])
+        conversation_id = str(ref.get("conversation_id") or "")
+        reference = await self.bot.service.conversation(view["tenant_id"], conversation_id) if conversation_id \
+            else None
+        if reference is None:
+            log.warning("invoice %s from %s: the bot is not in conversation %r, so no card was posted (add the bot "
+                        "there, then `show <invoice number>`)", view["id"], view.get("uploaded_by"), conversation_id)
+            return True
+        viewer = await self.bot.service.known_actor(view["tenant_id"], view.get("uploaded_by_id") or "",
+                                                    view.get("uploaded_by") or "")
+        card = await self.bot.card_for(view, viewer)
+        activity_id = await self.bot.send_card(reference, card)
+        await self.bot.service.record_card(view["id"], {
+            "conversation_id": conversation_id, "activity_id": activity_id, "reference": reference,
+            "kind": "review", "viewer_id": viewer.id})
+        return True
+
+    async def tell_admins(self, tenant_id: str, message: str) -> None:
+        """A problem only an admin can fix (e.g. Graph credentials expired), in each admin's 1:1 chat."""
+        told = 0
+        for admin in await self.bot.service.people(tenant_id, ("admin",)):
+            reference = await self.bot.service.personal_conversation(tenant_id, admin["id"])
+            if reference is not None:
+                await self.bot.send_card(reference, problems.notice_card(message, title="Needs an admin"))
+                told += 1
+        if not told:
+            log.error("no admin of tenant %s can be told (none has talked to the bot): %s", tenant_id, message)
 
     async def _tell_approver(self, view: dict, by: str) -> None:
         approver = view["escalated_to"]

@@ -228,6 +228,7 @@ def _head(invoice: Mapping[str, Any], notice: str | None, limits: Limits) -> lis
     blocks = [header(_value(invoice, "VendorName") or "Unknown vendor",
                      amount=format_amount(total, currency) if total is not None else None,
                      badge=badge, badge_color=color, lines=[" · ".join(p for p in parts if p)])]
+    blocks.extend(origin_blocks(invoice.get("origin") or {}))
     gate = _gate(invoice)
     if gate:
         if (invoice.get("gate") or {}).get("level") == "L3":  # the whole top of the card turns red
@@ -258,6 +259,30 @@ def _head(invoice: Mapping[str, Any], notice: str | None, limits: Limits) -> lis
         extra = ", ".join(p for p in (state, when) if p)
         blocks.append(text(f"{what} ({extra})" if extra else what, color="warning", weight="bolder"))
     return blocks
+
+
+def origin_blocks(origin: Mapping[str, Any]) -> list[dict]:
+    """Where a file from a Graph source came from, with a link back to it (the SharePoint file, the email), so the
+    reviewer can open the original where it lives."""
+    if not origin:
+        return []
+    url, title = "", ""
+    if origin.get("sender") or origin.get("sender_address") or origin.get("subject"):
+        who = origin.get("sender") or origin.get("sender_address") or "unknown sender"
+        if origin.get("sender") and origin.get("sender_address"):
+            who = f"{origin['sender']} <{origin['sender_address']}>"
+        line = f"Email from {who}" + (f": {origin['subject']}" if origin.get("subject") else "")
+        url, title = str(origin.get("web_link") or ""), "Open the email"
+    elif origin.get("path") or origin.get("web_url"):
+        line = f"From SharePoint: {origin.get('path') or origin.get('web_url')}"
+        url, title = str(origin.get("web_url") or ""), "Open in SharePoint"
+    else:
+        return []
+    out = [text(line, subtle=True, size="small", spacing="none", limit=300)]
+    if url.startswith("https://"):
+        out.append({"type": "ActionSet", "spacing": "small",
+                    "actions": [{"type": "Action.OpenUrl", "title": title, "url": url[:2000]}]})
+    return out
 
 
 GATE_TITLES = {

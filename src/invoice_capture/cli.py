@@ -279,6 +279,108 @@ def cmd_vendors(args: argparse.Namespace) -> int:
 EXIT_BROKEN = 1
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    """Add, list or remove the SharePoint folders and mailboxes watched through Microsoft Graph (issue 5).
+
+    Added sources are subscribed at once when Graph is configured (GRAPH_CLIENT_ID, GRAPH_PUBLIC_URL); otherwise
+    the service subscribes them when it starts. Removing one deletes its Graph subscription too.
+    """
+    import asyncio
+
+    from invoice_capture.config import Settings
+    from invoice_capture.store import sources as store
+    from invoice_capture.store.db import Database
+
+    settings = Settings()
+    tenant = args.tenant or settings.default_tenant
+
+    def watcher(db: Database) -> Any:
+        if not settings.graph_enabled:
+            return None
+        from invoice_capture.ingest.graph.client import clients_for
+        from invoice_capture.ingest.graph.watch import GraphWatch
+
+        return GraphWatch(db, None, clients_for(settings.graph_client_id, settings.graph_client_secret,
+                                                default_tenant=settings.graph_tenant_id,
+                                                base_url=settings.graph_base_url),
+                          public_url=settings.graph_public_url)
+
+    async def run() -> int:
+        db = Database(settings.db_url)
+        watch = watcher(db)
+        try:
+            await db.migrate()
+            if args.sources_action == "add":
+                async with db.write() as s:
+                    try:
+                        src = await store.add_source(
+                            s, tenant, kind="drive" if args.drive else "mailbox", target=args.target or "",
+                            drive_id=args.drive or "", folder=args.folder or "/", mailbox=args.mailbox or "",
+                            mail_folder=args.mail_folder or "", include_existing=args.include_existing)
+                    except store.SourceError as e:
+                        sys.stderr.write(f"invoice-capture sources: {e}\n")
+                        return EXIT_UNREADABLE
+                    source_id, shown = src.id, store.describe(src)
+                    known = await _bot_is_in(s, tenant, src.target_conversation_id)
+                sys.stdout.write(f"added source #{source_id}: {shown['where']} -> {shown['target']}\n")
+                if not known:
+                    sys.stdout.write("  note: the bot is not in that conversation yet; add it there (cards wait "
+                                     "until then)\n")
+                if watch is None:
+                    sys.stdout.write("  Graph is not configured (GRAPH_CLIENT_ID): it is watched once it is\n")
+                    return 0
+                await watch.ensure(source_id)
+                async with db.read() as s:
+                    src = await store.get_source(s, source_id)
+                    shown = store.describe(src) if src else shown
+                if shown["status"] == "error":
+                    sys.stdout.write(f"  not subscribed yet: {shown['last_error']} (the service retries)\n")
+                    return 1
+                sys.stdout.write(f"  subscribed until {shown['subscription_expires'] or '-'}\n")
+                return 0
+            if args.sources_action == "remove":
+                async with db.write() as s:
+                    src = await store.remove_source(s, tenant, args.id)
+                    if src is None:
+                        sys.stderr.write(f"invoice-capture sources: no source #{args.id} in tenant {tenant!r}\n")
+                        return EXIT_UNREADABLE
+                    sub_id, src_tenant = src.subscription_id, src.tenant_id
+                if watch is not None and sub_id:
+                    from invoice_capture.ingest.graph.client import GraphError
+
+                    try:
+                        await watch.client(src_tenant).delete_subscription(sub_id)
+                    except GraphError as e:
+                        if not e.gone:
+                            sys.stdout.write(f"  the Graph subscription could not be deleted ({e.message}); it "
+                                             "expires by itself and its notifications are ignored\n")
+                sys.stdout.write(f"removed source #{args.id}\n")
+                return 0
+            async with db.read() as s:
+                rows = await store.list_sources(s, None if args.all else tenant)
+                listed = [store.describe(r) | {"taken": await store.taken(s, r.id)} for r in rows]
+            for r in listed:
+                sys.stdout.write(f"#{r['id']:<4} {r['tenant']:12s} {r['where']} -> {r['target']}  [{r['status']}, "
+                                 f"{r['taken']} taken, subscribed until {r['subscription_expires'] or '-'}]\n")
+                if r["last_error"]:
+                    sys.stdout.write(f"      last error: {r['last_error']}\n")
+            if not listed:
+                sys.stdout.write(f"no sources in tenant {tenant!r} (add one with `invoice-capture sources add`)\n")
+            return 0
+        finally:
+            if watch is not None:
+                await watch.stop()
+            await db.close()
+
+    return asyncio.run(run())
+
+
+async def _bot_is_in(s: Any, tenant: str, conversation_id: str) -> bool:
+    from invoice_capture.store import repository as repo
+
+    return await repo.conversation_reference(s, tenant, conversation_id) is not None
+
+
 def _day(value: str) -> Any:
     """argparse type for --from/--to: a calendar day, YYYY-MM-DD (UTC)."""
     import datetime as dt
@@ -413,6 +515,27 @@ def build_parser() -> argparse.ArgumentParser:
     vl = vsub.add_parser("list", help="list the vendor master")
     vl.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT)")
     vd.set_defaults(func=cmd_vendors)
+
+    so = sub.add_parser("sources", help="SharePoint folders and mailboxes watched through Microsoft Graph")
+    ssub = so.add_subparsers(dest="sources_action", required=True)
+    sa = ssub.add_parser("add", help="watch a SharePoint folder (--drive, --folder) or a mailbox (--mailbox)")
+    where = sa.add_mutually_exclusive_group(required=True)
+    where.add_argument("--drive", help="the document library's drive id (Graph: /sites/{site}/drives)")
+    where.add_argument("--mailbox", help="shared mailbox or user: address or Entra object id")
+    sa.add_argument("--folder", default="/", help="folder under the drive root, e.g. /Invoices (default: root)")
+    sa.add_argument("--mail-folder", default="", help="mail folder id or well-known name (default: inbox)")
+    sa.add_argument("--target", required=True,
+                    help="Teams conversation id the cards go to (`admin sources` in that chat or channel shows it)")
+    sa.add_argument("--include-existing", action="store_true",
+                    help="also read the files/messages already there (default: only new ones)")
+    sa.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT)")
+    sl = ssub.add_parser("list", help="list the sources, their state and subscription")
+    sl.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT)")
+    sl.add_argument("--all", action="store_true", help="every tenant's sources")
+    sr = ssub.add_parser("remove", help="stop watching a source (and delete its Graph subscription)")
+    sr.add_argument("id", type=int)
+    sr.add_argument("--tenant", help="tenant id (default: settings DEFAULT_TENANT)")
+    so.set_defaults(func=cmd_sources)
 
     au = sub.add_parser("audit", help="verify the tamper-evident audit log, or export it (JSON, CSV, OSCAL)")
     asub = au.add_subparsers(dest="audit_action", required=True)

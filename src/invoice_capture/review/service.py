@@ -103,6 +103,9 @@ class ReviewService:
         self.extractor = extractor
         self.role_map = role_map or {}
         self.listeners: list[Listener] = []
+        #: Fetches a file again from where it came from (Graph sources), for an invoice whose file could not be
+        #: fetched at first (``receive_missing``): its Retry downloads it then. Raises ExtractionError.
+        self.refetch: Callable[[str, dict[str, Any]], Awaitable[bytes]] | None = None
         self._pending: set[asyncio.Task[None]] = set()
         jobs.set_handler(self.process)
 
@@ -162,6 +165,22 @@ class ReviewService:
             await repo.save_conversation(s, tenant_id, conversation_id, reference, conversation_type=conversation_type,
                                          user_external_id=user_external_id)
 
+    async def conversation(self, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
+        async with self.db.read() as s:
+            return await repo.conversation_reference(s, tenant_id, conversation_id)
+
+    async def people(self, tenant_id: str, roles: tuple[str, ...]) -> list[dict[str, str]]:
+        """People with one of ``roles``: ``{"id", "name", "role"}`` (e.g. the admins told of a broken source)."""
+        async with self.db.read() as s:
+            users = await repo.users_with_roles(s, tenant_id, roles)
+        return [{"id": u.external_id, "name": u.name, "role": u.role} for u in users]
+
+    async def source_ref(self, invoice_id: str) -> dict[str, Any]:
+        """Where an invoice came from, as its source recorded it (e.g. the conversation a source posts to)."""
+        async with self.db.read() as s:
+            inv = await repo.get_invoice(s, invoice_id)
+            return dict(inv.source_ref or {}) if inv else {}
+
     async def personal_conversation(self, tenant_id: str, user_external_id: str) -> dict[str, Any] | None:
         async with self.db.read() as s:
             return await repo.personal_conversation(s, tenant_id, user_external_id)
@@ -195,25 +214,44 @@ class ReviewService:
                 info = validate_bytes(data, filename)
             except ExtractionError as exc:
                 error = exc
-            inv = Invoice(id=str(uuid4()), tenant_id=tenant_id, filename=filename[:500], content_sha256=sha,
-                          size=len(data), pages=info.pages if info else None, source=source,
-                          source_ref=source_ref or {}, uploaded_by_id=actor.id, uploaded_by_name=actor.name,
-                          state="failed" if error else "received", version=1, cards=[card] if card else [],
-                          error_code=error.code if error else "", error_message=error.message if error else "")
-            s.add(inv)
-            await s.flush()
-            await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action="received", actor_id=actor.id,
-                               actor_name=actor.name, changes={"filename": [None, filename], "sha256": [None, sha],
-                                                               "source": [None, source]})
-            if error:
-                await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action="failed", actor_id="system",
-                                   actor_name=SYSTEM.name, changes={"state": ["received", "failed"]},
-                                   reason=f"{error.code}: {error.message}")
-            view = await self._view(s, inv)
+            view = await self._record(s, tenant_id, actor, filename, sha=sha, size=len(data),
+                                      pages=info.pages if info else None, source=source, source_ref=source_ref,
+                                      card=card, error=error)
         if not error:
             await self.jobs.enqueue(view["id"])
         await self._notify(Change(view, "failed" if error else "received", actor))
         return Received(view)
+
+    async def receive_missing(self, tenant_id: str, actor: Actor, filename: str, error: ExtractionError, *,
+                              source: str, source_ref: dict[str, Any] | None = None) -> Received:
+        """Record an invoice whose file could not be fetched at all (e.g. deleted from SharePoint before the
+        download): a ``failed`` row with the reason, so it is seen, counted and can be retried, not lost."""
+        async with self.db.write() as s:
+            await repo.ensure_tenant(s, tenant_id)
+            view = await self._record(s, tenant_id, actor, filename, sha="", size=0, pages=None, source=source,
+                                      source_ref=source_ref, card=None, error=error)
+        await self._notify(Change(view, "failed", actor))
+        return Received(view)
+
+    async def _record(self, s: Any, tenant_id: str, actor: Actor, filename: str, *, sha: str, size: int,
+                      pages: int | None, source: str, source_ref: dict[str, Any] | None, card: dict[str, Any] | None,
+                      error: ExtractionError | None) -> dict[str, Any]:
+        """The new invoice row and its ``received`` (and, for a refused file, ``failed``) audit events."""
+        inv = Invoice(id=str(uuid4()), tenant_id=tenant_id, filename=filename[:500], content_sha256=sha,
+                      size=size, pages=pages, source=source, source_ref=source_ref or {},
+                      uploaded_by_id=actor.id, uploaded_by_name=actor.name,
+                      state="failed" if error else "received", version=1, cards=[card] if card else [],
+                      error_code=error.code if error else "", error_message=error.message if error else "")
+        s.add(inv)
+        await s.flush()
+        await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action="received", actor_id=actor.id,
+                           actor_name=actor.name, changes={"filename": [None, filename], "sha256": [None, sha],
+                                                           "source": [None, source]})
+        if error:
+            await chain.append(s, tenant_id=tenant_id, invoice_id=inv.id, action="failed", actor_id="system",
+                               actor_name=SYSTEM.name, changes={"state": ["received", "failed"]},
+                               reason=f"{error.code}: {error.message}")
+        return await self._view(s, inv)
 
     async def resume(self) -> int:
         """Queue again every invoice a previous run left ``received`` or ``extracting``."""
@@ -236,8 +274,13 @@ class ReviewService:
             if not await repo.update_invoice(s, inv.id, inv.version, state="extracting", attempts=inv.attempts + 1):
                 return
             tenant_id, sha, name, version = inv.tenant_id, inv.content_sha256, inv.filename, inv.version + 1
+            source_ref = dict(inv.source_ref or {})
         try:
+            if not sha and self.refetch is not None:
+                sha = await self._refetched(invoice_id, tenant_id, name, source_ref)
             result = await self.extractor.extract(self.blobs.local_path(sha), name, tenant_id=tenant_id)
+        except ExtractionError as exc:
+            result = exc.to_json(name)
         except FileNotFoundError:
             result = {"file": name, "error": {"code": "original_missing",
                                               "message": "The original file is missing from storage."}}
@@ -269,6 +312,19 @@ class ReviewService:
                 return
             view = await self._view(s, await repo.get_invoice(s, invoice_id))
         await self._notify(Change(view, verb, SYSTEM, previous_state="extracting"))
+
+    async def _refetched(self, invoice_id: str, tenant_id: str, name: str, source_ref: dict[str, Any]) -> str:
+        """Download the file of an invoice recorded without one, keep it, and return its sha256."""
+        assert self.refetch is not None
+        data = await self.refetch(tenant_id, source_ref)
+        validate_bytes(data, name)
+        sha = sha256_hex(data)
+        self.blobs.put(data)
+        async with self.db.write() as s:
+            inv = await repo.get_invoice(s, invoice_id)
+            if inv is not None:
+                inv.content_sha256, inv.size = sha, len(data)
+        return sha
 
     async def _extracted_values(self, s: Any, inv: Invoice, result: dict[str, Any]) -> dict[str, Any]:
         """The columns after extraction: fields (improved by what clerks taught about this vendor), the checks,

@@ -32,6 +32,7 @@ def invoice_view(inv: Invoice, events: list[AuditEvent] | None = None,
         "filename": inv.filename,
         "pages": inv.pages,
         "source": inv.source,
+        "origin": origin(inv.source_ref or {}),
         "received_at": inv.received_at.isoformat(),
         "uploaded_by": inv.uploaded_by_name,
         "uploaded_by_id": inv.uploaded_by_id,
@@ -55,6 +56,17 @@ def invoice_view(inv: Invoice, events: list[AuditEvent] | None = None,
     }
 
 
+#: What a source tells about where an invoice came from, as shown on the card (Graph sources fill these).
+ORIGIN_KEYS = ("web_url", "path", "mailbox", "sender", "sender_address", "subject", "web_link")
+
+
+def origin(ref: dict[str, Any]) -> dict[str, str] | None:
+    """Where the file came from (a SharePoint file's web URL and path, an email's sender and subject), for the
+    card's link back to it; None for chat and upload files, whose origin is the chat or page itself."""
+    out = {k: str(ref[k]) for k in ORIGIN_KEYS if ref.get(k)}
+    return out or None
+
+
 def history_line(e: AuditEvent) -> dict[str, Any]:
     return {"action": e.action, "actor_name": e.actor_name or e.actor_id, "actor_id": e.actor_id,
             "at": e.at.isoformat(), "reason": e.reason or None, "changes": e.changes or {}}
@@ -71,6 +83,6 @@ def summary_row(inv: Invoice) -> dict[str, Any]:
     """One line of a list (pending, the upload page's table)."""
     return {"id": inv.id, "filename": inv.filename, "state": inv.state, "vendor": inv.vendor_name,
             "invoice_number": inv.invoice_number, "total": float(inv.total) if inv.total is not None else None,
-            "currency": inv.currency, "received_at": inv.received_at.isoformat(),
+            "currency": inv.currency, "received_at": inv.received_at.isoformat(), "source": inv.source,
             "assignee": inv.escalated_to_name if inv.state == "escalated" else "",
             "error": {"code": inv.error_code, "message": inv.error_message} if inv.error_code else None}

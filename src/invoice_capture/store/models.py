@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -112,7 +112,7 @@ class Invoice(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer, default=0)
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    source: Mapped[str] = mapped_column(String(20), default="teams")  # teams | upload | api
+    source: Mapped[str] = mapped_column(String(20), default="teams")  # teams | upload | api | sharepoint | mailbox
     source_ref: Mapped[dict[str, Any]] = mapped_column(default=dict)
     uploaded_by_id: Mapped[str] = mapped_column(String(128), default="")
     uploaded_by_name: Mapped[str] = mapped_column(String(200), default="")
@@ -235,3 +235,49 @@ class EngineCallRecord(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(40), default="ok")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class GraphSource(Base):
+    """A place Microsoft Graph is watched for invoices (issue 5): a SharePoint/OneDrive drive folder or a mailbox
+    (folder), and the Teams conversation its review cards go to. Holds what the watch needs between runs: the change
+    subscription (id, expiry, the secret ``client_state`` every notification must carry) and the delta link, so a
+    restart or a missed notification resumes exactly where the last sync stopped."""
+
+    __tablename__ = "graph_sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # drive | mailbox
+    drive_id: Mapped[str] = mapped_column(String(200), default="")
+    folder_path: Mapped[str] = mapped_column(String(500), default="")  # "/Invoices" under the drive root
+    folder_item_id: Mapped[str] = mapped_column(String(200), default="")  # delta items name their parent by id
+    mailbox: Mapped[str] = mapped_column(String(320), default="")
+    mail_folder: Mapped[str] = mapped_column(String(200), default="")  # well-known name or id; "" = inbox
+    target_conversation_id: Mapped[str] = mapped_column(String(300), default="")
+    #: Also take the files/messages already there when the source was added (default: only new ones).
+    include_existing: Mapped[bool] = mapped_column(Boolean, default=False)
+    subscription_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    subscription_expires_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    client_state: Mapped[str] = mapped_column(String(128), default="")
+    delta_link: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new | ok | error
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    last_sync_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class GraphItem(Base):
+    """One file taken from a source, under its processing key: (driveItem id, content hash) or (message id,
+    attachment id). The unique key is the claim that makes a notification delivered twice, two notifications for
+    one file, or a rename/re-save give one invoice and one card, even when two syncs race."""
+
+    __tablename__ = "graph_items"
+    __table_args__ = (UniqueConstraint("source_id", "item_key", "content_key", name="uq_graph_items_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[int] = mapped_column(ForeignKey("graph_sources.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(400))
+    content_key: Mapped[str] = mapped_column(String(200))
+    invoice_id: Mapped[str] = mapped_column(String(36), default="")
+    claimed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

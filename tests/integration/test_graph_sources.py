@@ -454,3 +454,41 @@ def _actions(node: Any) -> list[dict[str, Any]]:
 async def store_sources(env: Env) -> list[Any]:
     async with env.db.read() as s:
         return await store.list_sources(s, TENANT)
+
+
+async def test_retry_of_a_removed_file_asks_graph_again_and_says_it_is_still_gone(env: Env, monkeypatch: Any) -> None:
+    await env.add_drive_source()
+    item = env.graph.put_file(env.drive, "/Invoices/gone-again.pdf", pdf(6))
+    real = GraphClient.download
+
+    async def deleted_first(self: GraphClient, drive_id: str, item_id: str) -> bytes:
+        if env.graph.requests and not any("/content" in p for _, p in env.graph.requests):
+            env.graph.delete(drive_id, item)  # gone before the first download, and stays gone
+        return await real(self, drive_id, item_id)
+
+    monkeypatch.setattr(GraphClient, "download", deleted_first)
+    await env.graph.notify_drive(env.drive)
+    await env.settle()
+    [inv] = await env.invoices()
+    downloads = sum("/content" in p for _, p in env.graph.requests)
+    resp = await env.client.post(f"/api/invoices/{inv['id']}/actions", json={"verb": "retry", "version": 1})
+    assert resp.status == 200
+    await env.settle()
+    view = await (await env.client.get(f"/api/invoices/{inv['id']}")).json()
+    assert sum("/content" in p for _, p in env.graph.requests) == downloads + 1  # Retry went back to Graph
+    assert view["state"] == "failed" and view["error"]["code"] == "source_removed"
+    assert "still gone" in view["error"]["message"]
+
+
+async def test_webhook_refuses_what_is_not_a_graph_notification_and_ignores_unknown_subscriptions(env: Env) -> None:
+    bad = await env.client.post("/api/graph/notifications", data=b"{not json", headers={"Content-Type":
+                                                                                          "application/json"})
+    assert bad.status == 400
+    shapeless = await env.client.post("/api/graph/notifications", json={"hello": "world"})
+    assert shapeless.status == 400
+    unknown = await env.client.post("/api/graph/notifications", json={"value": [
+        {"subscriptionId": "00000000-0000-0000-0000-000000000000", "clientState": "x", "changeType": "updated",
+         "resource": f"drives/{env.drive}/root"}]})
+    assert unknown.status == 202
+    await env.settle()
+    assert not any("delta" in p for _, p in env.graph.requests)

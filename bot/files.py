@@ -4,8 +4,9 @@ Teams sends a file dropped into a 1:1 chat as an attachment of type
 ``application/vnd.microsoft.teams.file.download.info`` whose ``content.downloadUrl`` is a short-lived,
 pre-authenticated link; a pasted image arrives as an ``image/*`` attachment whose ``contentUrl`` is on the Bot
 Framework's attachment service and needs the bot's token. Files shared in channels and group chats are not sent
-to bots at all (only an HTML card linking to SharePoint) - ``unreachable_files`` spots those so the bot can say
-what set-up is needed instead of ignoring them.
+to bots at all (only their SharePoint link): with Microsoft Graph configured, ``shared_files`` gives those links
+for the bot to fetch through Graph; without it, ``unreachable_files`` spots them so the bot can say what set-up is
+needed instead of ignoring them.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from bot.proactive import CardKeeper
 from invoice_capture.config import Settings
 from invoice_capture.extraction.pool import ExtractorPool
 from invoice_capture.extraction.service_chain import service_extractor
+from invoice_capture.ingest.graph.webhook import GraphWebhook
 from invoice_capture.ingest.rest import MAX_REQUEST, RestApi
 from invoice_capture.jobs import Jobs
 from invoice_capture.review.policy import PolicyBook
@@ -54,8 +55,9 @@ class _BotConfig:
         self.APP_TENANTID = s.app_tenant_id
 
 
-def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web.Application:
-    """The whole service as an aiohttp app; start-up (migrations, jobs, resume) runs in on_startup."""
+def build_app(settings: Settings | None = None, *, extractor: Any = None, graph_clients: Any = None) -> web.Application:
+    """The whole service as an aiohttp app; start-up (migrations, jobs, resume) runs in on_startup.
+    ``graph_clients`` (tenant id -> GraphClient) replaces the app-only credentials, for tests against a fake Graph."""
     s = settings or Settings()
     s.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(s.db_url)
@@ -69,7 +71,12 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
                      download_hosts=frozenset(h.strip().lower() for h in s.download_hosts.split(",") if h.strip()),
                      token=_token_provider(s))
     bot.adapter = adapter
-    service.listeners.append(CardKeeper(bot))
+    keeper = CardKeeper(bot)
+    service.listeners.append(keeper)
+    watch = _graph_watch(s, db, service, keeper, graph_clients)
+    bot.graph = watch
+    if watch is not None:
+        service.refetch = watch.refetch
 
     async def on_error(ctx: TurnContext, error: Exception) -> None:
         log.exception("unhandled error in a turn", exc_info=error)
@@ -100,7 +107,7 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
             log.warning("*** AUTH IS OFF: no MicrosoftAppId is set, so /api/messages accepts unsigned requests. "
                         "Fine for the Agents Playground on 127.0.0.1; set MicrosoftAppId/MicrosoftAppPassword "
                         "before exposing this service. ***")
-        if not s.api_key:
+        if s.rest_api_open:
             log.warning("*** No API_KEY is set: the upload page and /api/invoices are open to anyone who can reach "
                         "%s:%s. ***", s.host, s.port)
         await db.migrate()
@@ -109,6 +116,8 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
             pool.warm_up()
         await service.resume()
         app[REMINDERS] = asyncio.create_task(_reminder_loop(service, s.reminder_interval_s))
+        if watch is not None:
+            await watch.start()
         log.info("invoice-capture ready on http://%s:%s (database %s, jobs %s)", s.host, s.port,
                  db.engine.dialect.name, jobs.url.split(":")[0])
 
@@ -116,6 +125,8 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
         loop_task = app.get(REMINDERS)
         if loop_task is not None:
             loop_task.cancel()
+        if watch is not None:
+            await watch.stop()
         await bot.idle()
         await jobs.stop()
         if bot._http is not None:
@@ -125,16 +136,34 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None) -> web
         await db.close()
 
     app = web.Application(client_max_size=MAX_REQUEST)
-    app[SETTINGS], app[SERVICE], app[BOT] = s, service, bot
+    app[SETTINGS], app[SERVICE], app[BOT], app[GRAPH] = s, service, bot, watch
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
-    app.add_routes(RestApi(service, api_key=s.api_key, default_tenant=s.default_tenant).routes())
+    app.add_routes(GraphWebhook(watch).routes())
+    app.add_routes(RestApi.from_settings(service, s).routes())
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)
     return app
 
 
 REMINDERS = web.AppKey("reminders", asyncio.Task)
+GRAPH = web.AppKey("graph", object)
+
+
+def _graph_watch(s: Settings, db: Database, service: ReviewService, keeper: CardKeeper, clients: Any) -> Any:
+    """The Graph sources' watcher, when Graph is configured (GRAPH_CLIENT_ID) or a test supplies clients."""
+    if clients is None and not s.graph_enabled:
+        return None
+    from invoice_capture.ingest.graph.client import clients_for
+    from invoice_capture.ingest.graph.watch import GraphWatch
+
+    if not s.graph_public_url:
+        log.error("GRAPH_PUBLIC_URL is not set: Graph cannot send change notifications, so SharePoint folders and "
+                  "mailboxes are only polled (every GRAPH_RENEW_INTERVAL seconds)")
+    clients = clients or clients_for(s.graph_client_id, s.graph_client_secret, default_tenant=s.graph_tenant_id,
+                                     base_url=s.graph_base_url)
+    return GraphWatch(db, service, clients, public_url=s.graph_public_url, alert=keeper.tell_admins,
+                      renew_interval_s=s.graph_renew_interval_s)
 
 
 async def _reminder_loop(service: ReviewService, every_s: float) -> None:

@@ -71,6 +71,26 @@ class Settings(BaseSettings):
     azure_di_calls_per_minute: int = Field(360, validation_alias=AliasChoices("AZURE_DI_CALLS_PER_MINUTE",
                                                                               "azure_di_calls_per_minute"))
 
+    # --- Microsoft Graph sources (SharePoint folders, mailboxes, files shared in channels; off while GRAPH_CLIENT_ID
+    # is empty). App-only client credentials: an Entra app registration with the permissions in README.md.
+    graph_client_id: str = Field("", validation_alias=AliasChoices("GRAPH_CLIENT_ID", "graph_client_id"))
+    graph_client_secret: str = Field("", validation_alias=AliasChoices("GRAPH_CLIENT_SECRET", "graph_client_secret"))
+    #: The Entra tenant the app signs in to for tenants whose id is not an Entra id (e.g. "local").
+    graph_tenant_id: str = Field("", validation_alias=AliasChoices("GRAPH_TENANT_ID", "graph_tenant_id"))
+    #: Where Graph is; only changed for national clouds, or for the tests' local fake Graph.
+    graph_base_url: str = Field("https://graph.microsoft.com/v1.0",
+                                validation_alias=AliasChoices("GRAPH_BASE_URL", "graph_base_url"))
+    #: This service's public https base URL, which Graph posts change notifications to
+    #: (<url>/api/graph/notifications and <url>/api/graph/lifecycle).
+    graph_public_url: str = Field("", validation_alias=AliasChoices("GRAPH_PUBLIC_URL", "graph_public_url"))
+    #: How often the subscription keeper looks for subscriptions to renew or recreate (seconds).
+    graph_renew_interval_s: float = Field(900.0, validation_alias=AliasChoices("GRAPH_RENEW_INTERVAL",
+                                                                               "graph_renew_interval_s"))
+
+    @property
+    def graph_enabled(self) -> bool:
+        return bool(self.graph_client_id)
+
     @property
     def auth_enabled(self) -> bool:
         return bool(self.app_id)
@@ -92,3 +112,25 @@ class Settings(BaseSettings):
             if key.strip() and role.strip():
                 out[key.strip().casefold()] = role.strip().lower()
         return out
+
+    # --- REST API for other systems
+    #: API keys bound to tenants, ``"tenant1:key1,tenant2:key2"``: a key acts only for its tenant. API_KEY above
+    #: stays valid and is bound to DEFAULT_TENANT.
+    api_keys: str = Field("", validation_alias=AliasChoices("API_KEYS", "api_keys"))
+    #: The API's app id URI or client id (a comma list accepts several); Entra bearer tokens must be issued for it.
+    #: Empty: Entra tokens are not accepted.
+    entra_api_audience: str = Field("", validation_alias=AliasChoices("ENTRA_API_AUDIENCE", "entra_api_audience"))
+    #: Where Entra's token signing keys are published (fetched rarely and cached, not per request).
+    entra_jwks_url: str = Field("https://login.microsoftonline.com/common/discovery/v2.0/keys",
+                                validation_alias=AliasChoices("ENTRA_JWKS_URL", "entra_jwks_url"))
+    #: Entra tenant ids whose tokens are accepted (comma list). Empty: any tenant (each sees only its own invoices).
+    entra_allowed_tenants: str = Field("", validation_alias=AliasChoices("ENTRA_ALLOWED_TENANTS",
+                                                                         "entra_allowed_tenants"))
+    #: Hosts ``POST /api/invoices`` may fetch a file from when given a URL (comma list of host names; https only,
+    #: http only to loopback). Empty: URL uploads are refused.
+    fetch_hosts: str = Field("", validation_alias=AliasChoices("FETCH_HOSTS", "fetch_hosts"))
+
+    @property
+    def rest_api_open(self) -> bool:
+        """No API key and no Entra audience: /api/invoices answers anyone who can reach it (the local default)."""
+        return not (self.api_key or self.api_keys.strip() or self.entra_api_audience.strip())

@@ -118,8 +118,9 @@ async def test_rest_upload_review_and_conflict(tmp_path: Path, db_url: str, extr
         assert [e["action"] for e in done["history"]][-2:] == ["edited", "approved"]
         original = await client.get(f"/api/invoices/{view['id']}/original", headers=h)
         assert await original.read() == SAMPLE.read_bytes()
+        # the key is bound to the default tenant: naming another one is refused, not a way in
         other = await client.get(f"/api/invoices/{view['id']}", headers={**h, "X-Tenant-Id": "someone-else"})
-        assert other.status == 404
+        assert other.status == 403 and "someone-else" in (await other.json())["error"]
     finally:
         await client.close()
 

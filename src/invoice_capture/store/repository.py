@@ -137,18 +137,30 @@ async def update_invoice(session: AsyncSession, invoice_id: str, seen_version: i
 
 async def list_invoices(session: AsyncSession, tenant_id: str, *, states: Sequence[str] | None = None,
                         vendor: str | None = None, since: dt.datetime | None = None,
-                        until: dt.datetime | None = None, limit: int = 50, oldest_first: bool = False
-                        ) -> list[Invoice]:
+                        until: dt.datetime | None = None, limit: int = 50, oldest_first: bool = False,
+                        after: tuple[dt.datetime, str] | None = None) -> list[Invoice]:
+    """The tenant's invoices by received time (newest first unless ``oldest_first``), ties broken by id so the
+    order is total. ``vendor`` is a case-insensitive substring (``%`` and ``_`` match themselves); ``since`` is
+    inclusive, ``until`` exclusive. ``after`` is a keyset cursor, the ``(received_at, id)`` of the last row of the
+    previous page: the next page starts right after it, and rows arriving meanwhile neither repeat nor shift it."""
     q = select(Invoice).where(Invoice.tenant_id == tenant_id)
     if states:
         q = q.where(Invoice.state.in_(states))
     if vendor:
-        q = q.where(func.lower(Invoice.vendor_name).contains(vendor.casefold()))
+        q = q.where(func.lower(Invoice.vendor_name).contains(vendor.casefold(), autoescape=True))
     if since is not None:
         q = q.where(Invoice.received_at >= since)
     if until is not None:
         q = q.where(Invoice.received_at < until)
-    q = q.order_by(Invoice.received_at.asc() if oldest_first else Invoice.received_at.desc()).limit(limit)
+    if after is not None:
+        at, last_id = after
+        if oldest_first:
+            q = q.where((Invoice.received_at > at) | ((Invoice.received_at == at) & (Invoice.id > last_id)))
+        else:
+            q = q.where((Invoice.received_at < at) | ((Invoice.received_at == at) & (Invoice.id < last_id)))
+    order = (Invoice.received_at.asc(), Invoice.id.asc()) if oldest_first else \
+        (Invoice.received_at.desc(), Invoice.id.desc())
+    q = q.order_by(*order).limit(limit)
     return list((await session.execute(q)).scalars())
 
 
@@ -380,3 +392,24 @@ async def get_vendor(session: AsyncSession, tenant_id: str, vendor_id: int) -> V
     """One vendor of this tenant (None for another tenant's id, so ids cannot be probed across tenants)."""
     row = await session.get(Vendor, vendor_id)
     return row if row is not None and row.tenant_id == tenant_id else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# REST API for other systems
+
+
+async def invoice_audit(session: AsyncSession, tenant_id: str, invoice_id: str) -> list[AuditEvent]:
+    """Every audit event of one invoice, in chain order, and only if it belongs to ``tenant_id`` (so an id from
+    another tenant yields nothing, whoever asks)."""
+    rows = await session.execute(select(AuditEvent).where(AuditEvent.tenant_id == tenant_id,
+                                                          AuditEvent.invoice_id == invoice_id)
+                                 .order_by(AuditEvent.seq))
+    return list(rows.scalars())
+
+
+async def conversation_reference(session: AsyncSession, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:
+    """The stored reference of a channel or chat the bot is in (where a Graph source's cards are posted)."""
+    row = (await session.execute(select(ConversationRef).where(
+        ConversationRef.tenant_id == tenant_id, ConversationRef.conversation_id == conversation_id)
+    )).scalar_one_or_none()
+    return row.reference if row else None

@@ -40,7 +40,7 @@ from invoice_capture.ingest.openapi import spec
 from invoice_capture.ingest.validation import HEAD_BYTES, sniff
 from invoice_capture.review.edits import parse_input
 from invoice_capture.review.service import ReviewService
-from invoice_capture.review.view import summary_row
+from invoice_capture.review.view import history_line, summary_row
 from invoice_capture.review.workflow import STATES, Actor, Refused
 from invoice_capture.store import repository as repo
 from invoice_capture.store.models import AuditEvent, Invoice
@@ -136,8 +136,7 @@ def _no_constants(name: str) -> Any:
 
 def audit_line(e: AuditEvent) -> dict[str, Any]:
     """One audit event as the API shows it (the hashes stay in the store; `invoice-capture audit verify`)."""
-    return {"seq": e.seq, "action": e.action, "actor_id": e.actor_id, "actor_name": e.actor_name or e.actor_id,
-            "at": e.at.isoformat(), "reason": e.reason or None, "changes": e.changes or {}}
+    return {"seq": e.seq, **history_line(e)}
 
 
 def _edit_problem(edits: Any) -> str | None:
@@ -380,7 +379,7 @@ class RestApi:
             return self._error(404, "No such invoice.")
         answer = await self._with_allowed(view, await self._actor(request, caller))
         async with self.service.db.read() as s:
-            answer["audit"] = [audit_line(e) for e in await repo.invoice_audit(s, caller.tenant, invoice_id)]
+            answer["audit"] = [audit_line(e) for e in await repo.audit_trail(s, invoice_id, caller.tenant)]
         return web.json_response(answer)
 
     async def original(self, request: web.Request, caller: Caller) -> web.StreamResponse:

@@ -225,10 +225,13 @@ async def save_vendor_memory(session: AsyncSession, tenant_id: str, keys: Sequen
     await session.flush()
 
 
-async def audit_trail(session: AsyncSession, invoice_id: str) -> list[AuditEvent]:
-    rows = await session.execute(select(AuditEvent).where(AuditEvent.invoice_id == invoice_id)
-                                 .order_by(AuditEvent.seq))
-    return list(rows.scalars())
+async def audit_trail(session: AsyncSession, invoice_id: str, tenant_id: str | None = None) -> list[AuditEvent]:
+    """Every audit event of one invoice, in chain order; with ``tenant_id``, only if it belongs to that tenant (an
+    id from another tenant yields nothing, whoever asks)."""
+    q = select(AuditEvent).where(AuditEvent.invoice_id == invoice_id)
+    if tenant_id is not None:
+        q = q.where(AuditEvent.tenant_id == tenant_id)
+    return list((await session.execute(q.order_by(AuditEvent.seq))).scalars())
 
 
 async def save_conversation(session: AsyncSession, tenant_id: str, conversation_id: str, reference: dict[str, Any],
@@ -392,19 +395,6 @@ async def get_vendor(session: AsyncSession, tenant_id: str, vendor_id: int) -> V
     """One vendor of this tenant (None for another tenant's id, so ids cannot be probed across tenants)."""
     row = await session.get(Vendor, vendor_id)
     return row if row is not None and row.tenant_id == tenant_id else None
-
-
-# ----------------------------------------------------------------------------------------------------------------
-# REST API for other systems
-
-
-async def invoice_audit(session: AsyncSession, tenant_id: str, invoice_id: str) -> list[AuditEvent]:
-    """Every audit event of one invoice, in chain order, and only if it belongs to ``tenant_id`` (so an id from
-    another tenant yields nothing, whoever asks)."""
-    rows = await session.execute(select(AuditEvent).where(AuditEvent.tenant_id == tenant_id,
-                                                          AuditEvent.invoice_id == invoice_id)
-                                 .order_by(AuditEvent.seq))
-    return list(rows.scalars())
 
 
 async def conversation_reference(session: AsyncSession, tenant_id: str, conversation_id: str) -> dict[str, Any] | None:

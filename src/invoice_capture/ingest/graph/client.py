@@ -202,26 +202,17 @@ class GraphClient:
         """All changes since ``link`` (every page), and the delta link to start from next time. An empty ``link``
         enumerates the whole drive; ``latest`` gives no items and a link to now."""
         root = self.sdk.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
-        url = link or None
         if link == "latest":
-            url = f"{self.base_url}/drives/{quote(drive_id, safe='')}/root/delta?token=latest"
-        out: list[DriveChange] = []
-        while True:
-            builder = root.with_url(url) if url else root
-            page = await self._call("drive delta", builder.get)
-            for item in (page.value if page else None) or []:
-                parent = item.parent_reference
-                out.append(DriveChange(
-                    id=item.id or "", name=item.name or "", parent_id=(parent.id if parent else "") or "",
-                    deleted=item.deleted is not None, is_file=item.file is not None,
-                    content_key=_content_key(item), web_url=item.web_url or "", size=item.size or 0,
-                    modified_at=item.last_modified_date_time))
-            if page and page.odata_next_link:
-                url = page.odata_next_link
-                continue
-            if not page or not page.odata_delta_link:
-                raise GraphError(0, "noDeltaLink", "drive delta: Graph gave neither a next nor a delta link")
-            return out, page.odata_delta_link
+            link = f"{self.base_url}/drives/{quote(drive_id, safe='')}/root/delta?token=latest"
+
+        def change(item: Any) -> DriveChange:
+            parent = item.parent_reference
+            return DriveChange(
+                id=item.id or "", name=item.name or "", parent_id=(parent.id if parent else "") or "",
+                deleted=item.deleted is not None, is_file=item.file is not None, content_key=_content_key(item),
+                web_url=item.web_url or "", size=item.size or 0, modified_at=item.last_modified_date_time)
+
+        return await self._delta_pages("drive delta", root, link, change)
 
     async def download(self, drive_id: str, item_id: str) -> bytes:
         content = self.sdk.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id).content
@@ -240,25 +231,31 @@ class GraphClient:
     async def mail_delta(self, mailbox: str, folder: str, link: str) -> tuple[list[MailChange], str]:
         """New and changed messages in a mail folder since ``link`` (every page) and the next delta link."""
         delta = self.sdk.users.by_user_id(mailbox).mail_folders.by_mail_folder_id(folder or "inbox").messages.delta
+
+        def change(msg: Any) -> MailChange:
+            sender = msg.from_ or msg.sender
+            addr = sender.email_address if sender else None
+            return MailChange(
+                id=msg.id or "", removed=bool((msg.additional_data or {}).get("@removed")), subject=msg.subject or "",
+                sender_name=(addr.name if addr else "") or "", sender_address=(addr.address if addr else "") or "",
+                has_attachments=bool(msg.has_attachments), web_link=msg.web_link or "",
+                received_at=msg.received_date_time)
+
+        return await self._delta_pages("mail delta", delta, link, change)
+
+    async def _delta_pages(self, what: str, root: Any, link: str, parse: Callable[[Any], T]) -> tuple[list[T], str]:
+        """Every page of a delta query from ``link`` (or the start), following @odata.nextLink, and the
+        @odata.deltaLink to start from next time."""
         url = link or None
-        out: list[MailChange] = []
+        out: list[T] = []
         while True:
-            builder = delta.with_url(url) if url else delta
-            page = await self._call("mail delta", builder.get)
-            for msg in (page.value if page else None) or []:
-                removed = bool((msg.additional_data or {}).get("@removed"))
-                sender = msg.from_ or msg.sender
-                addr = sender.email_address if sender else None
-                out.append(MailChange(
-                    id=msg.id or "", removed=removed, subject=msg.subject or "",
-                    sender_name=(addr.name if addr else "") or "", sender_address=(addr.address if addr else "") or "",
-                    has_attachments=bool(msg.has_attachments), web_link=msg.web_link or "",
-                    received_at=msg.received_date_time))
+            page = await self._call(what, (root.with_url(url) if url else root).get)
+            out.extend(parse(x) for x in (page.value if page else None) or [])
             if page and page.odata_next_link:
                 url = page.odata_next_link
                 continue
             if not page or not page.odata_delta_link:
-                raise GraphError(0, "noDeltaLink", "mail delta: Graph gave neither a next nor a delta link")
+                raise GraphError(0, "noDeltaLink", f"{what}: Graph gave neither a next nor a delta link")
             return out, page.odata_delta_link
 
     async def attachments(self, mailbox: str, message_id: str) -> list[Attachment]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -200,8 +201,6 @@ class GraphWatch:
         if known is None:
             log.warning("graph notification for unknown subscription %r ignored", sub_id[:64])
             return None
-        import hmac
-
         if not hmac.compare_digest(str(note.get("clientState") or "").encode(), known[1].encode()):
             log.warning("graph notification with a wrong clientState for subscription %s ignored", sub_id)
             return None
@@ -353,9 +352,7 @@ class GraphWatch:
                 continue
             done = await self._take_drive_file(src, client, ch)
             complete = complete and done
-        if complete:
-            await self._update(src.id, delta_link=link, last_sync_at=utcnow(), status="ok", last_error="")
-        return complete
+        return await self._synced(src, link, complete)
 
     async def _sync_mail(self, src: GraphSource, client: GraphClient) -> bool:
         changes, link, since = await self._delta(
@@ -368,6 +365,10 @@ class GraphWatch:
                 continue
             done = await self._take_message(src, client, msg)
             complete = complete and done
+        return await self._synced(src, link, complete)
+
+    async def _synced(self, src: GraphSource, link: str, complete: bool) -> bool:
+        """Keep the new delta link only when every change was taken (else the next pass replays them)."""
         if complete:
             await self._update(src.id, delta_link=link, last_sync_at=utcnow(), status="ok", last_error="")
         return complete

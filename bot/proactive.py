@@ -9,6 +9,7 @@ a reminder posts it again to the approver, and later to the managers, with how l
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -27,8 +28,29 @@ SOURCE_CHANNELS = ("sharepoint", "mailbox")
 class CardKeeper:
     def __init__(self, bot: InvoiceBot) -> None:
         self.bot = bot
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._shown: dict[str, int] = {}  # invoice id -> newest version whose cards were put up
 
     async def __call__(self, change: Change) -> None:
+        """One invoice's changes are applied one at a time, in order, and an older one than what is already shown
+        is skipped: two changes close together (a Retry and the extraction it starts) are built concurrently, and
+        the slower one must not put the older card back."""
+        invoice_id = change.invoice["id"]
+        lock = self._locks.setdefault(invoice_id, asyncio.Lock())
+        async with lock:
+            version = int(change.invoice.get("version") or 0)
+            if change.verb != "remind" and version < self._shown.get(invoice_id, 0):
+                return
+            self._shown[invoice_id] = max(version, self._shown.get(invoice_id, 0))
+            await self._apply(change)
+        if len(self._shown) > 10_000:  # forget the oldest invoices; changes that old are not in flight any more
+            for key in list(self._shown)[:5_000]:
+                self._shown.pop(key, None)
+                held = self._locks.get(key)
+                if held is not None and not held.locked():
+                    self._locks.pop(key, None)
+
+    async def _apply(self, change: Change) -> None:
         view = change.invoice
         if change.verb == "received":
             return  # the "Reading…" card is already up (files from Graph sources get theirs when read)

@@ -30,6 +30,7 @@ from bot.proactive import CardKeeper
 from invoice_capture.config import Settings
 from invoice_capture.extraction.pool import ExtractorPool
 from invoice_capture.extraction.service_chain import service_extractor
+from invoice_capture.ingest.fetch import parse_hosts
 from invoice_capture.ingest.graph.webhook import GraphWebhook
 from invoice_capture.ingest.rest import MAX_REQUEST, RestApi
 from invoice_capture.jobs import Jobs
@@ -68,7 +69,7 @@ def build_app(settings: Settings | None = None, *, extractor: Any = None, graph_
     service = ReviewService(db, LocalBlobStore(s.blob_dir), jobs, pool, role_map=s.role_map(), policies=policies)
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_BotConfig(s)))
     bot = InvoiceBot(service, app_id=s.app_id, default_tenant=s.default_tenant,
-                     download_hosts=frozenset(h.strip().lower() for h in s.download_hosts.split(",") if h.strip()),
+                     download_hosts=parse_hosts(s.download_hosts),
                      token=_token_provider(s))
     bot.adapter = adapter
     keeper = CardKeeper(bot)

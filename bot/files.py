@@ -11,7 +11,6 @@ needed instead of ignoring them.
 
 from __future__ import annotations
 
-import ipaddress
 import mimetypes
 import re
 from collections.abc import Awaitable, Callable
@@ -20,6 +19,8 @@ from urllib.parse import unquote, urlparse
 
 import aiohttp
 from botbuilder.schema import Activity
+
+from invoice_capture.ingest.fetch import is_loopback, read_capped
 
 FILE_DOWNLOAD_INFO = "application/vnd.microsoft.teams.file.download.info"
 #: Download ceiling: above the 50 MiB accepted size so an oversized file is still kept (and refused with a
@@ -109,12 +110,7 @@ def _allowed(url: str, extra_hosts: frozenset[str]) -> bool:
         return bool(host)
     if parts.scheme != "http":
         return False
-    if host in extra_hosts or host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return host in extra_hosts or is_loopback(host)
 
 
 async def download(session: aiohttp.ClientSession, f: IncomingFile, *, token: TokenProvider | None = None,
@@ -136,14 +132,10 @@ async def download(session: aiohttp.ClientSession, f: IncomingFile, *, token: To
                                     "Send it again.")
             if resp.status >= 400:
                 raise DownloadError(f"{f.name}: the download failed ({resp.status}). Try again in a minute.")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in resp.content.iter_chunked(1 << 16):
-                size += len(chunk)
-                if size > MAX_DOWNLOAD:
-                    raise DownloadError(f"{f.name}: the file is larger than {MAX_DOWNLOAD // 2**20} MB. Send a "
-                                        "smaller scan or a PDF export.")
-                chunks.append(chunk)
-            return b"".join(chunks)
+            data = await read_capped(resp, MAX_DOWNLOAD)
+            if data is None:
+                raise DownloadError(f"{f.name}: the file is larger than {MAX_DOWNLOAD // 2**20} MB. Send a "
+                                    "smaller scan or a PDF export.")
+            return data
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise DownloadError(f"{f.name}: the download failed ({type(exc).__name__}). Try again in a minute.") from exc

@@ -288,6 +288,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     import asyncio
 
     from invoice_capture.config import Settings
+    from invoice_capture.store import repository as repo
     from invoice_capture.store import sources as store
     from invoice_capture.store.db import Database
 
@@ -321,7 +322,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
                         sys.stderr.write(f"invoice-capture sources: {e}\n")
                         return EXIT_UNREADABLE
                     source_id, shown = src.id, store.describe(src)
-                    known = await _bot_is_in(s, tenant, src.target_conversation_id)
+                    known = await repo.conversation_reference(s, tenant, src.target_conversation_id) is not None
                 sys.stdout.write(f"added source #{source_id}: {shown['where']} -> {shown['target']}\n")
                 if not known:
                     sys.stdout.write("  note: the bot is not in that conversation yet; add it there (cards wait "
@@ -357,8 +358,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
                 sys.stdout.write(f"removed source #{args.id}\n")
                 return 0
             async with db.read() as s:
-                rows = await store.list_sources(s, None if args.all else tenant)
-                listed = [store.describe(r) | {"taken": await store.taken(s, r.id)} for r in rows]
+                listed = await store.listed(s, None if args.all else tenant)
             for r in listed:
                 sys.stdout.write(f"#{r['id']:<4} {r['tenant']:12s} {r['where']} -> {r['target']}  [{r['status']}, "
                                  f"{r['taken']} taken, subscribed until {r['subscription_expires'] or '-'}]\n")
@@ -373,12 +373,6 @@ def cmd_sources(args: argparse.Namespace) -> int:
             await db.close()
 
     return asyncio.run(run())
-
-
-async def _bot_is_in(s: Any, tenant: str, conversation_id: str) -> bool:
-    from invoice_capture.store import repository as repo
-
-    return await repo.conversation_reference(s, tenant, conversation_id) is not None
 
 
 def _day(value: str) -> Any:

@@ -62,7 +62,8 @@ def parse_hosts(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """localhost or a loopback address: the only hosts plain http is allowed to (tests, the Agents Playground)."""
     if host == "localhost":
         return True
     try:
@@ -82,9 +83,24 @@ def check_url(url: str, hosts: frozenset[str]) -> URL:
         raise FetchError("bad_url", f"{url[:200]!r} is not an http(s) URL.")
     if host not in hosts:
         raise FetchError("host_not_allowed", f"{host} is not a host this service fetches from (FETCH_HOSTS).")
-    if scheme == "http" and not _loopback(host):
+    if scheme == "http" and not is_loopback(host):
         raise FetchError("https_required", f"Only https URLs are fetched from {host}.")
     return parsed
+
+
+async def read_capped(resp: aiohttp.ClientResponse, max_bytes: int) -> bytes | None:
+    """The response body, or None as soon as it is (announced or read to be) larger than ``max_bytes``: memory stays
+    bounded whatever the remote sends."""
+    if resp.content_length is not None and resp.content_length > max_bytes:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _filename(resp: aiohttp.ClientResponse, url: URL) -> str:
@@ -130,16 +146,10 @@ async def fetch(url: str, hosts: frozenset[str], *, session: aiohttp.ClientSessi
                                                      f"{resp.reason or ''}".rstrip() + ".")
                 if resp.status != 200:
                     raise FetchError("remote_error", f"{current.host} answered {resp.status} instead of the file.")
-                if resp.content_length is not None and resp.content_length > max_bytes:
+                data = await read_capped(resp, max_bytes)
+                if data is None:
                     raise FetchError("too_large", f"The file is larger than {max_bytes // 2**20} MB.")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in resp.content.iter_chunked(1 << 16):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError("too_large", f"The file is larger than {max_bytes // 2**20} MB.")
-                    chunks.append(chunk)
-                return Fetched(url, b"".join(chunks), _filename(resp, current))
+                return Fetched(url, data, _filename(resp, current))
         raise FetchError("too_many_redirects", f"More than {MAX_REDIRECTS} redirects.")
     except TimeoutError:
         raise FetchError("timeout", f"{current.host} did not send the file within {timeout_s:g} s.") from None

@@ -11,7 +11,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,11 +128,13 @@ async def settle(s: AsyncSession, item_id: int, invoice_id: str) -> None:
         item.invoice_id = invoice_id
 
 
-async def taken(s: AsyncSession, source_id: int) -> int:
-    from sqlalchemy import func
-
-    return int(await s.scalar(select(func.count()).select_from(GraphItem).where(
-        GraphItem.source_id == source_id, GraphItem.invoice_id != "")) or 0)
+async def listed(s: AsyncSession, tenant_id: str | None = None) -> list[dict[str, Any]]:
+    """Sources as the CLI and the chat show them, each with how many invoices it gave (one grouped count)."""
+    rows = await list_sources(s, tenant_id)
+    counts = dict((await s.execute(
+        select(GraphItem.source_id, func.count()).where(GraphItem.invoice_id != "")
+        .where(GraphItem.source_id.in_([r.id for r in rows])).group_by(GraphItem.source_id))).tuples().all())
+    return [{**describe(r), "taken": int(counts.get(r.id, 0))} for r in rows]
 
 
 def describe(src: GraphSource) -> dict[str, Any]:

@@ -15,6 +15,7 @@ when a client is built.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -96,8 +97,6 @@ class Attachment:
 
 def share_id(url: str) -> str:
     """Graph's id for a sharing or web URL: ``u!`` + unpadded base64url of the URL (the /shares documented form)."""
-    import base64
-
     return "u!" + base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
 
 

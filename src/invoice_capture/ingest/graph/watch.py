@@ -161,8 +161,7 @@ class GraphWatch:
     async def sources(self, tenant_id: str) -> list[dict[str, Any]]:
         """The tenant's sources as the admin chat command shows them."""
         async with self.db.read() as s:
-            rows = await store.list_sources(s, tenant_id)
-            return [{**store.describe(r), "taken": await store.taken(s, r.id)} for r in rows]
+            return await store.listed(s, tenant_id)
 
     async def fetch_shared(self, tenant_id: str, url: str) -> tuple[str, bytes]:
         """A file shared in a Teams channel or group chat, fetched by its SharePoint/OneDrive link (Files.Read.All)."""
@@ -238,9 +237,8 @@ class GraphWatch:
         expires = utcnow() + dt.timedelta(minutes=max_minutes)
         client = self.client(src.tenant_id)
         try:
-            if src.kind == "drive" and not src.folder_item_id:
-                folder_id = await client.folder_id(src.drive_id, src.folder_path)
-                await self._update(source_id, folder_item_id=folder_id)
+            if src.kind == "drive":
+                await self._folder(src, client)
             if not src.delta_link and not src.include_existing:  # only what arrives from now on
                 if src.kind == "drive":
                     _, link = await client.drive_delta(src.drive_id, "latest")
@@ -336,10 +334,14 @@ class GraphWatch:
             changes, link = await fetch("")
             return changes, link, since
 
-    async def _sync_drive(self, src: GraphSource, client: GraphClient) -> bool:
+    async def _folder(self, src: GraphSource, client: GraphClient) -> None:
+        """The configured folder's item id (delta names parents by id, not path), looked up once and kept."""
         if not src.folder_item_id:
             src.folder_item_id = await client.folder_id(src.drive_id, src.folder_path)
             await self._update(src.id, folder_item_id=src.folder_item_id)
+
+    async def _sync_drive(self, src: GraphSource, client: GraphClient) -> bool:
+        await self._folder(src, client)
         first = "" if src.include_existing else "latest"
         changes, link, since = await self._delta(src, lambda lk: client.drive_delta(src.drive_id, lk), first)
         complete = True
